@@ -1,0 +1,1 @@
+"""Exercise packs: one plugin module per notebook section of the assignment."""

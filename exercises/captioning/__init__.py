@@ -1,0 +1,1 @@
+"""Support shared by the two captioning notebooks' exercise packs."""

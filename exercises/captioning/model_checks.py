@@ -1,0 +1,289 @@
+"""Checks of ``CaptioningRNN`` for one cell type: ``loss`` (notebook value, numeric gradients, hidden
+inputs, contract), ``sample`` (contract, greedy decode) and the overfit run.
+
+The grader decides every parameter value (it sets ``model.params`` itself), so student and reference
+models are compared on identical weights, and the overfit run is driven by the grader: it samples the
+minibatches, applies Adam with the project's own ``optim.adam`` and asks the reference for the final loss.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from exercises.captioning.data import sample_minibatch, subsample_train
+from grader.checks import PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Outcome
+from grader.compare import compare_outputs, describe, expect_array, expect_tuple
+from grader.numgrad import numeric_param_gradient
+from reference.cs231n.optim import adam
+
+MODEL = "classifiers.rnn.CaptioningRNN"
+MODULES = ("rnn_layers", "classifiers.rnn")
+PARAM_KEYS = ("W_embed", "W_proj", "b_proj", "Wx", "Wh", "b", "W_vocab", "b_vocab")
+TOY_VOCAB = {"<NULL>": 0, "cat": 2, "dog": 3}
+HIDDEN_THRESHOLD = 1e-6
+
+OVERFIT = {"max_train": 50, "batch_size": 25, "num_epochs": 50}
+"""The notebook's run: 100 Adam steps on 50 captions (minibatches of 25, 2 per epoch)."""
+
+OVERFIT_MODEL = {
+    "rnn": {"hidden_dim": 256, "wordvec_dim": 128, "learning_rate": 1e-2, "lr_decay": 0.995},
+    "lstm": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 2e-2, "lr_decay": 0.995},
+}
+"""Smaller than the notebook's model (512/256 with lr 5e-3) so both runs take ~2 s, with the learning
+rate raised so that the reference still ends well below the notebook's thresholds (calibrated on the
+reference over many seeds, see tests/test_calibration.py)."""
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def param_shapes(V: int, D: int, W: int, H: int, cell_type: str) -> dict[str, tuple[int, ...]]:
+    k = 4 if cell_type == "lstm" else 1
+    return {"W_embed": (V, W), "W_proj": (D, H), "b_proj": (H,), "Wx": (W, k * H), "Wh": (H, k * H),
+            "b": (k * H,), "W_vocab": (H, V), "b_vocab": (V,)}
+
+
+def draw_params(rs: np.random.RandomState, shapes: dict[str, tuple[int, ...]], dtype=np.float64,
+                biases: bool = False) -> dict[str, np.ndarray]:
+    """The constructor's initialisation, drawn in table order; random biases too if ``biases``."""
+    params = {}
+    for key, shape in shapes.items():
+        if key.startswith("b"):
+            value = rs.randn(*shape) * 0.1 if biases else np.zeros(shape)
+        elif key == "W_embed":
+            value = rs.randn(*shape) / 100 if not biases else rs.randn(*shape)
+        else:
+            value = rs.randn(*shape) / np.sqrt(shape[0])
+        params[key] = value.astype(dtype)
+    return params
+
+
+def build_model(executor, vocab: dict[str, int], D: int, W: int, H: int, cell_type: str, params: dict,
+                dtype=np.float64):
+    model = executor.new(MODEL, vocab, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell_type,
+                         dtype=dtype)
+    executor.set_items(model, "params", params)
+    return model
+
+
+def run_loss(executor, model, features: np.ndarray, captions: np.ndarray,
+             shapes: dict[str, tuple[int, ...]]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    result = executor.method(model, "loss", features, captions)
+    loss, grads = expect_tuple(result, ("loss", "grads"), "loss")
+    loss = expect_array(loss if not isinstance(loss, (int, float)) else np.float64(loss), "loss", ())
+    if not isinstance(grads, dict):
+        raise CheckFailure("loss must return grads as a dict, got %s" % describe(grads))
+    missing = [k for k in shapes if k not in grads]
+    extra = [str(k) for k in grads if k not in shapes]
+    if missing or extra:
+        raise CheckFailure("grads must have exactly the keys of params; missing %s, unexpected %s"
+                           % (missing or "none", extra or "none"))
+    return loss, {k: expect_array(grads[k], "grads[%r]" % k, shapes[k]) for k in shapes}
+
+
+def random_vocab(rng: np.random.Generator, size: int) -> dict[str, int]:
+    """A vocabulary whose special tokens sit at random indices (code must look them up by name)."""
+    words = ["<NULL>", "<START>", "<END>", "<UNK>"] + ["w%d" % i for i in range(size - 4)]
+    order = rng.permutation(size)
+    return {w: int(i) for w, i in zip(words, order)}
+
+
+def random_captions(rng: np.random.Generator, vocab: dict[str, int], N: int, T: int) -> np.ndarray:
+    """<START> words <END> <NULL>... of total length T + 1, with random lengths."""
+    words = [i for w, i in vocab.items() if not w.startswith("<")]
+    captions = np.full((N, T + 1), vocab["<NULL>"], dtype=np.int64)
+    for n in range(N):
+        length = int(rng.integers(1, T))
+        captions[n, 0] = vocab["<START>"]
+        captions[n, 1:length + 1] = rng.choice(words, size=length)
+        captions[n, length + 1] = vocab["<END>"]
+    return captions
+
+
+# ------------------------------------------------------------------------------------------ the checks
+
+
+def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, features_range: tuple[float, float],
+                     gradient_h: float, gradient_threshold: float, final_loss_threshold: float,
+                     points: dict[str, float]) -> None:
+    loss_target = "%s.loss[%s]" % (MODEL, cell_type)
+    sample_target = "%s.sample[%s]" % (MODEL, cell_type)
+
+    def add(kind: str, target: str, title: str, **kw):
+        check_id = "%s/%s" % (target, kind.replace("sample-", ""))
+        return checks.add(check_id, title, target, points[kind], modules=MODULES, **kw)
+
+    @add("notebook", loss_target, "the %s loss matches the notebook's expected value" % cell_type,
+         metric="abs_error", threshold=1e-8)
+    def notebook(ctx: CheckContext) -> Outcome:
+        N, D, W, H, T = 10, 20, 30, 40, 13
+        V = len(TOY_VOCAB)
+        shapes = param_shapes(V, D, W, H, cell_type)
+        params = {k: np.linspace(-1.4, 1.3, num=int(np.prod(s))).reshape(s) for k, s in shapes.items()}
+        features = np.linspace(*features_range, num=N * D).reshape(N, D)
+        captions = (np.arange(N * T) % V).reshape(N, T)
+        ctx.note_inputs(features=features, captions=captions)
+        model = build_model(ctx.student, TOY_VOCAB, D, W, H, cell_type, params)
+        loss, _ = run_loss(ctx.student, model, features, captions, shapes)
+        ctx.details["expected"] = "loss %.11f" % expected_loss
+        ctx.details["got"] = "loss %.11f" % float(loss)
+        return Outcome(abs(float(loss) - expected_loss))
+
+    @add("numeric-gradient", loss_target, "the %s model's gradients match numeric gradients" % cell_type,
+         metric="rel_error", threshold=gradient_threshold)
+    def numeric(ctx: CheckContext) -> Outcome:
+        rs = np.random.RandomState(PUBLIC_SEED)
+        N, T, D, W, H = 2, 3, 4, 5, 6
+        V = len(TOY_VOCAB)
+        captions = rs.randint(V, size=(N, T))
+        features = rs.randn(N, D)
+        shapes = param_shapes(V, D, W, H, cell_type)
+        params = draw_params(rs, shapes)
+        ctx.note_inputs(features=features, captions=captions)
+        model = build_model(ctx.student, TOY_VOCAB, D, W, H, cell_type, params)
+        _, analytic = run_loss(ctx.student, model, features, captions, shapes)
+        numerical = {k: numeric_param_gradient(ctx.student, model, "loss", [features, captions], k, params[k],
+                                               h=gradient_h) for k in shapes}
+        worst, message, details = compare_outputs(analytic, numerical, gradient_threshold)
+        ctx.details.update(details)
+        return Outcome(worst, message)
+
+    @add("hidden", loss_target, "the %s loss and gradients match the reference on hidden inputs" % cell_type,
+         metric="rel_error", threshold=HIDDEN_THRESHOLD)
+    def hidden(ctx: CheckContext) -> Outcome:
+        rng = ctx.rng()
+        N, T, D, W, H, V = (int(rng.integers(lo, hi)) for lo, hi in ((2, 6), (3, 8), (3, 8), (3, 8), (3, 8), (6, 12)))
+        vocab = random_vocab(rng, V)
+        shapes = param_shapes(V, D, W, H, cell_type)
+        params = draw_params(np.random.RandomState(ctx.seed), shapes, biases=True)
+        features = rng.standard_normal((N, D))
+        captions = random_captions(rng, vocab, N, T)
+        ctx.note_inputs(features=features, captions=captions)
+        want_loss, want = run_loss(ctx.reference, build_model(ctx.reference, vocab, D, W, H, cell_type, params),
+                                   features, captions, shapes)
+        got_loss, got = run_loss(ctx.student, build_model(ctx.student, vocab, D, W, H, cell_type, params),
+                                 features, captions, shapes)
+        worst, message, details = compare_outputs({"loss": got_loss, **got}, {"loss": want_loss, **want},
+                                                  HIDDEN_THRESHOLD)
+        ctx.details.update(details)
+        return Outcome(worst, message)
+
+    @add("contract", loss_target, "loss takes int32 and int64 captions alike and leaves params unchanged")
+    def contract(ctx: CheckContext) -> Outcome:
+        rng = ctx.rng()
+        N, T, D, W, H, V = 3, 5, 4, 5, 6, 8
+        vocab = random_vocab(rng, V)
+        shapes = param_shapes(V, D, W, H, cell_type)
+        params = draw_params(np.random.RandomState(ctx.seed), shapes, biases=True)
+        features = rng.standard_normal((N, D))
+        captions = random_captions(rng, vocab, N, T)
+        model = build_model(ctx.student, vocab, D, W, H, cell_type, params)
+        loss64, grads64 = run_loss(ctx.student, model, features, captions.astype(np.int64), shapes)
+        loss32, grads32 = run_loss(ctx.student, model, features, captions.astype(np.int32), shapes)
+        problems = []
+        if not (np.array_equal(loss64, loss32) and all(np.array_equal(grads64[k], grads32[k]) for k in shapes)):
+            problems.append("int32 captions give a different loss or gradients than int64 captions")
+        after = ctx.student.get_attr(model, "params")
+        if not isinstance(after, dict) or any(
+                not isinstance(after.get(k), np.ndarray) or not np.array_equal(after[k], params[k]) for k in shapes):
+            problems.append("loss modified model.params")
+        return Outcome(passed=not problems, message="; ".join(problems) or "int32/int64 alike, params untouched")
+
+    def sample_setup(ctx: CheckContext):
+        rng = ctx.rng()
+        N, D, W, H, V = int(rng.integers(3, 7)), 6, 7, 8, int(rng.integers(8, 14))
+        vocab = random_vocab(rng, V)
+        shapes = param_shapes(V, D, W, H, cell_type)
+        params = draw_params(np.random.RandomState(ctx.seed), shapes, biases=True)
+        params["W_vocab"] *= 3.0
+        params["b_vocab"][vocab["<START>"]] = -50.0  # <START> is never the most likely word
+        features = rng.standard_normal((N, D))
+        ctx.note_inputs(features=features)
+        return vocab, (D, W, H), params, features
+
+    @add("sample-contract", sample_target,
+         "sample returns (N, max_length) integer captions whose column 0 is the first sampled word")
+    def sample_contract(ctx: CheckContext) -> Outcome:
+        vocab, (D, W, H), params, features = sample_setup(ctx)
+        N = features.shape[0]
+        model = build_model(ctx.student, vocab, D, W, H, cell_type, params)
+        default = expect_array(ctx.student.method(model, "sample", features), "captions", (N, 30), kinds="iu")
+        short = expect_array(ctx.student.method(model, "sample", features, max_length=7), "captions (max_length=7)",
+                             (N, 7), kinds="iu")
+        if np.all(default == vocab["<NULL>"]):
+            raise CheckFailure("sample returned only <NULL> tokens: nothing was sampled (is the TODO still a `pass`?)")
+        if np.all(default[:, 0] == vocab["<START>"]):
+            raise CheckFailure("column 0 of every caption is <START>: it must hold the first sampled word "
+                               "(<START> is only the first input, never an output)")
+        bad = np.argwhere((short < 0) | (short >= len(vocab)))
+        if len(bad):
+            raise CheckFailure("captions contain indices outside the vocabulary, e.g. %d" % short[tuple(bad[0])])
+        return Outcome(passed=True, message="shape, dtype and column 0 as expected")
+
+    @add("sample-greedy", sample_target, "sample's greedy decode equals the reference's on the same weights",
+         metric="mismatch_rate", threshold=0.0)
+    def sample_greedy(ctx: CheckContext) -> Outcome:
+        vocab, (D, W, H), params, features = sample_setup(ctx)
+        N, L = features.shape[0], 12
+        want = expect_array(ctx.reference.method(build_model(ctx.reference, vocab, D, W, H, cell_type, params),
+                                                 "sample", features, max_length=L), "reference", kinds="iu")
+        got = expect_array(ctx.student.method(build_model(ctx.student, vocab, D, W, H, cell_type, params),
+                                              "sample", features, max_length=L), "captions", (N, L), kinds="iu")
+        compared = mismatched = 0
+        lines = []
+        for n in range(N):
+            ends = np.flatnonzero(want[n] == vocab["<END>"])
+            stop = int(ends[0]) + 1 if len(ends) else L  # stopping at <END> is optional
+            diff = int(np.count_nonzero(got[n, :stop] != want[n, :stop]))
+            compared += stop
+            mismatched += diff
+            if diff:
+                lines.append("row %d: expected %s, got %s" % (n, want[n, :stop].tolist(), got[n, :stop].tolist()))
+        if lines:
+            ctx.details["worst entries"] = "\n".join(lines[:5])
+        return Outcome(mismatched / max(compared, 1),
+                       "%d of %d tokens differ from the reference decode" % (mismatched, compared))
+
+    @add("overfit", loss_target,
+         "training the %s model on 50 captions for 100 Adam steps reaches a low loss" % cell_type,
+         metric="final_loss", threshold=final_loss_threshold, timeout_factor=4.0)
+    def overfit(ctx: CheckContext) -> Outcome:
+        return run_overfit(ctx, cell_type, final_loss_threshold)
+
+
+def run_overfit(ctx: CheckContext, cell_type: str, threshold: float) -> Outcome:
+    """The notebook's overfit run with a grader-driven solver; the reference measures the final loss."""
+    data = ctx.fixtures["data"]
+    rs = np.random.RandomState(ctx.seed)
+    small = subsample_train(data, OVERFIT["max_train"], rs)
+    vocab = {str(w): int(i) for w, i in data["word_to_idx"].items()}
+    V, D = len(vocab), int(data["train_features"].shape[1])
+    setup = OVERFIT_MODEL[cell_type]
+    W, H = setup["wordvec_dim"], setup["hidden_dim"]
+    shapes = param_shapes(V, D, W, H, cell_type)
+    params = draw_params(rs, shapes, dtype=np.float32)
+    model = build_model(ctx.student, vocab, D, W, H, cell_type, params, dtype=np.float32)
+    configs = {k: {"learning_rate": setup["learning_rate"]} for k in shapes}
+    per_epoch = max(OVERFIT["max_train"] // OVERFIT["batch_size"], 1)
+    history: list[float] = []
+    ctx.artifacts.append({"kind": "curve", "title": "Overfit run (%s): training loss" % cell_type,
+                          "series": {"your model (reported loss)": history}, "threshold": threshold,
+                          "log_y": True, "xlabel": "iteration", "ylabel": "loss"})
+    for it in range(OVERFIT["num_epochs"] * per_epoch):
+        captions, features, _ = sample_minibatch(small, OVERFIT["batch_size"], rs)
+        if it:
+            ctx.student.set_items(model, "params", params)
+        loss, grads = run_loss(ctx.student, model, features, captions, shapes)
+        history.append(float(loss))
+        for k in shapes:
+            params[k], configs[k] = adam(params[k], grads[k].astype(np.float32), configs[k])
+        if (it + 1) % per_epoch == 0:
+            for cfg in configs.values():
+                cfg["learning_rate"] *= setup["lr_decay"]
+    reference_model = build_model(ctx.reference, vocab, D, W, H, cell_type, params, dtype=np.float32)
+    final, _ = run_loss(ctx.reference, reference_model, small["train_features"][small["train_image_idxs"]],
+                        small["train_captions"], shapes)
+    ctx.details["got"] = ("loss reported by your model: first %.3f, last %.4f\n"
+                          "loss of the trained weights on all %d captions, measured by the reference: %.4f"
+                          % (history[0], history[-1], OVERFIT["max_train"], float(final)))
+    return Outcome(float(final), "final loss %.4f" % float(final))
+

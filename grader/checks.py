@@ -1,0 +1,124 @@
+"""What an exercise is made of: checks with points, a metric and a threshold, and what they run with."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from grader.config import GradingConfig
+from grader.worker.client import Executor
+
+PUBLIC_SEED = 231
+"""The notebooks' own seed: checks labelled ``notebook`` use it, so students see the same inputs."""
+
+
+class CheckFailure(Exception):
+    """Raised by a check when the student's code breaks the contract (wrong type, shape, values...).
+
+    ``details`` land in the report next to the message (e.g. ``expected``/``got`` excerpts).
+    """
+
+    def __init__(self, message: str, metric_value: float | None = None, **details: Any):
+        super().__init__(message)
+        self.message = message
+        self.metric_value = metric_value
+        self.details = details
+
+
+@dataclass
+class Outcome:
+    """What a check returns: the metric's value (judged against the check's threshold) and a message."""
+
+    metric_value: float | None = None
+    message: str = ""
+    passed: bool | None = None
+    """Set it for checks without a metric; with a metric, the runner decides from the threshold."""
+
+
+@dataclass
+class CheckContext:
+    """Everything a running check may use. ``student`` and ``reference`` are worker executors."""
+
+    check: "Check"
+    config: GradingConfig
+    student: Executor
+    reference: Executor
+    fixtures: dict[str, Any]
+    details: dict[str, Any] = field(default_factory=dict)
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def seed(self) -> int:
+        """The hidden seed of this check: fresh per grading run, stable per check id within a run."""
+        digest = hashlib.sha256(("%d:%s" % (self.config.seed, self.check.id)).encode()).digest()
+        return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
+
+    def rng(self) -> np.random.Generator:
+        return np.random.default_rng(self.seed)
+
+    def note_inputs(self, **arrays: Any) -> None:
+        """Record the inputs' shapes and dtypes for the report."""
+        inputs = self.details.setdefault("inputs", {})
+        for name, value in arrays.items():
+            if isinstance(value, np.ndarray):
+                inputs[name] = "%s %s" % (value.dtype, tuple(value.shape))
+            else:
+                inputs[name] = repr(value)[:80]
+
+
+CheckFunction = Callable[[CheckContext], Outcome]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One gradable claim about a student's code."""
+
+    id: str
+    title: str
+    targets: tuple[str, ...]
+    points: float
+    run: CheckFunction
+    modules: tuple[str, ...]
+    """The student modules (below ``cs231n``) it imports: a broken one fails the check without running it."""
+    metric: str | None = None
+    threshold: float | None = None
+    timeout_factor: float = 1.0
+    """Multiplies the run's per-check timeout (slow checks such as training runs get more)."""
+    exercise: str = ""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A notebook question: its checks, its points (the sum of the checks' points) and shared fixtures."""
+
+    id: str
+    title: str
+    checks: tuple[Check, ...]
+    fixtures: Callable[[GradingConfig], dict[str, Any]] | None = None
+    """Builds data the checks share (once per grading run, in the grader's process)."""
+
+    @property
+    def points(self) -> float:
+        return round(sum(c.points for c in self.checks), 4)
+
+
+class CheckList:
+    """Collects checks with a decorator, so an exercise module reads as a list of small functions."""
+
+    def __init__(self, exercise: str, modules: tuple[str, ...]):
+        self.exercise = exercise
+        self.modules = modules
+        self.checks: list[Check] = []
+
+    def add(self, id: str, title: str, targets: str | tuple[str, ...], points: float, *,
+            metric: str | None = None, threshold: float | None = None, timeout_factor: float = 1.0,
+            modules: tuple[str, ...] | None = None) -> Callable[[CheckFunction], CheckFunction]:
+        def register(fn: CheckFunction) -> CheckFunction:
+            self.checks.append(Check(
+                id=id, title=title, targets=(targets,) if isinstance(targets, str) else tuple(targets),
+                points=points, run=fn, modules=modules or self.modules, metric=metric,
+                threshold=threshold, timeout_factor=timeout_factor, exercise=self.exercise))
+            return fn
+        return register

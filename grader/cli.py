@@ -1,0 +1,128 @@
+"""The ``grader`` command: ``grade`` a class, ``check`` one submission, ``list`` the checks."""
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+from pathlib import Path
+
+from grader import __version__
+from grader.config import DEFAULT_TIMEOUT_S, GradingConfig
+from grader.model import Report
+from grader.plugins import get_plugin_manager
+from grader.session import collect_exercises, grade_all
+from grader.submission import UsageError, discover
+from grader.terminal import print_check_summary, print_exercise_list
+
+
+def build_parser(pm) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grader", description=__doc__)
+    parser.add_argument("--version", action="version", version="grader %s" % __version__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    grade = sub.add_parser("grade", help="grade submissions (folders, zips, or a folder of many)",
+                           description="Grade submissions and write per-submission reports plus grades.csv.")
+    grade.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                       help="a submission folder (assignment3/), a zip of it, or a folder of many")
+    grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="where reports are written")
+    grade.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="submissions graded at once")
+
+    check = sub.add_parser("check", help="self-check one submission (exit 1 if a check fails)",
+                           description="Self-check one submission; exit code 1 if any check does not pass.")
+    check.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH",
+                       help="the assignment3/ folder or a zip (default: the current folder)")
+    check.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML to FILE")
+    check.add_argument("--out", type=Path, metavar="DIR", help="also write the full report into DIR")
+
+    for p in (grade, check):
+        p.add_argument("--only", action="append", default=[], metavar="IDS",
+                       help="comma-separated exercise ids, targets or check ids (see `grader list`)")
+        p.add_argument("--seed", type=int, metavar="N", help="seed of the hidden inputs (default: random)")
+        p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT_S, metavar="S",
+                       help="per-check time limit in seconds (default %(default)s; training runs get more)")
+        pm.hook.grader_add_options(parser=p.add_argument_group("exercise options"))
+
+    lst = sub.add_parser("list", help="list exercises and checks with their points")
+    lst.add_argument("--only", action="append", default=[], metavar="IDS", help="restrict the listing")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def _config(args: argparse.Namespace, out_dir: Path | None) -> GradingConfig:
+    only = tuple(i.strip() for group in args.only for i in group.split(",") if i.strip())
+    reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout"}
+    options = {k: v for k, v in vars(args).items() if k not in reserved}
+    seed = args.seed if getattr(args, "seed", None) is not None else secrets.randbelow(2**31)
+    return GradingConfig(seed=seed, timeout_s=getattr(args, "timeout", DEFAULT_TIMEOUT_S), only=only,
+                         out_dir=out_dir, options=options)
+
+
+def main(argv: list[str] | None = None) -> int:
+    pm = get_plugin_manager()
+    parser = build_parser(pm)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "list":
+            config = _config(args, None)
+            print_exercise_list(collect_exercises(pm, config))
+            return 0
+        if args.command == "grade":
+            return _grade(pm, args)
+        return _check(pm, args)
+    except UsageError as exc:
+        print("grader: error: %s" % exc, file=sys.stderr)
+        return 2
+
+
+def _grade(pm, args) -> int:
+    config = _config(args, args.out)
+    exercises = collect_exercises(pm, config)
+    submissions = discover(args.paths)
+    args.out.mkdir(parents=True, exist_ok=True)
+    print("grading %d submission(s), seed %d, %d check(s) each" % (
+        len(submissions), config.seed, sum(len(e.checks) for e in exercises)))
+
+    def progress(report: Report, seconds: float) -> None:
+        print("  %-30s %7.2f / %-6g (%.1f s)" % (report.submission.id, report.score, report.max_score, seconds),
+              flush=True)
+
+    grade_all(submissions, exercises, config, pm, args.out, jobs=args.jobs, on_report=progress)
+    print("reports written to %s" % args.out)
+    return 0
+
+
+def _check(pm, args) -> int:
+    config = _config(args, args.out)
+    exercises = collect_exercises(pm, config)
+    if args.path.is_dir() and not (args.path / "cs231n").is_dir() and args.path.name != "cs231n":
+        if not any((args.path / p).is_dir() for p in ("assignment3",)):
+            raise UsageError("%s is not an assignment folder (no cs231n/ inside)" % args.path)
+    submissions = discover([args.path])
+    if len(submissions) != 1:
+        raise UsageError("%s holds %d submissions; `grader check` takes one" % (args.path, len(submissions)))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+    [report] = grade_all(submissions, exercises, config, pm, args.out)
+    print_check_summary(report)
+    if args.junit:
+        from grader.writers import junit
+        args.junit.parent.mkdir(parents=True, exist_ok=True)
+        junit.write_junit(report, args.junit)
+    return 0 if all(c.status == "passed" for c in report.checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

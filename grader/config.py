@@ -1,0 +1,23 @@
+"""Settings of one grading run, shared by the runner, the exercise packs and the writers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TIMEOUT_S = 60.0
+
+
+@dataclass
+class GradingConfig:
+    """``seed`` drives every hidden input; ``options`` holds plugin options by their argparse ``dest``."""
+
+    seed: int
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    only: tuple[str, ...] = ()
+    out_dir: Path | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    isolation: str = "none (subprocess with resource limits)"
+
+    def option(self, name: str, default: Any = None) -> Any:
+        return self.options.get(name, default)

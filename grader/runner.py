@@ -1,0 +1,185 @@
+"""Running the selected checks on one submission and turning what happened into a verdict.
+
+Every verdict is decided here, in the grader's process, from plain values: a check passes when its metric
+is within threshold (or it says so without a metric) and nothing went wrong on the way.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from grader import __version__
+from grader.checks import Check, CheckContext, CheckFailure, Exercise
+from grader.config import GradingConfig
+from grader.model import CheckResult, ExerciseSummary, GraderInfo, Metric, Report, SubmissionInfo
+from grader.staging import REFERENCE_ROOT, stage
+from grader.submission import STUDENT_FILES, Submission
+from grader.worker.client import Executor, StudentError, WorkerCrashed, WorkerTimeout
+
+IMPORT_TIMEOUT_S = 30.0
+STDOUT_SHOWN = 4000
+
+
+def select(exercises: list[Exercise], only: tuple[str, ...]) -> list[Exercise]:
+    """Keep the checks named by ``only`` (exercise ids, targets, check ids, or prefixes of those)."""
+    if not only:
+        return exercises
+    picked = []
+    for ex in exercises:
+        checks = tuple(c for c in ex.checks if any(_matches(c, ex, key) for key in only))
+        if checks:
+            picked.append(Exercise(ex.id, ex.title, checks, ex.fixtures))
+    return picked
+
+
+def _matches(check: Check, exercise: Exercise, key: str) -> bool:
+    names = (exercise.id, check.id, *check.targets)
+    return any(n == key or n.startswith(key + ".") or n.startswith(key + "/") or n.startswith(key + "[")
+               for n in names)
+
+
+def known_ids(exercises: list[Exercise]) -> set[str]:
+    ids = set()
+    for ex in exercises:
+        ids.add(ex.id)
+        for c in ex.checks:
+            ids.add(c.id)
+            ids.update(c.targets)
+    return ids
+
+
+class Grader:
+    """Grades submissions with one reference worker; not shared between threads."""
+
+    def __init__(self, exercises: list[Exercise], config: GradingConfig, fixtures: dict[str, dict[str, Any]]):
+        self.exercises = exercises
+        self.config = config
+        self.fixtures = fixtures
+        self.reference = Executor(REFERENCE_ROOT, "the reference")
+
+    def close(self) -> None:
+        self.reference.close()
+
+    def grade(self, submission: Submission) -> Report:
+        with tempfile.TemporaryDirectory(prefix="grader-%s-" % submission.id) as scratch:
+            root = stage(submission, Path(scratch))
+            student = Executor(root, "the student's code")
+            try:
+                broken = self._import_modules(submission, student)
+                results = [self._run(check, ex, student, broken)
+                           for ex in self.exercises for check in ex.checks]
+            finally:
+                student.close()
+        summaries = [ExerciseSummary(ex.id, ex.title,
+                                     round(sum(r.score for r in results if r.exercise == ex.id), 4), ex.points)
+                     for ex in self.exercises]
+        return Report(
+            submission=SubmissionInfo(submission.id, str(submission.path), submission.sha256),
+            grader=GraderInfo(__version__, self.config.seed, self.config.isolation),
+            checks=results, exercises=summaries, problems=list(submission.problems)
+            + ["cs231n/%s is missing" % m for m in self._missing(submission)])
+
+    def _missing(self, submission: Submission) -> list[str]:
+        needed = {module_file(m) for ex in self.exercises for c in ex.checks for m in c.modules}
+        return sorted(f for f in needed if f not in submission.files)
+
+    def _import_modules(self, submission: Submission, student: Executor) -> dict[str, CheckResult]:
+        """Import each needed student module once; a failure becomes the result of every check needing it."""
+        broken: dict[str, tuple[str, dict[str, Any]]] = {}
+        modules = sorted({m for ex in self.exercises for c in ex.checks for m in c.modules})
+        for module in modules:
+            path = module_file(module)
+            if path not in submission.files:
+                broken[module] = ("cs231n/%s is missing from the submission" % path, {})
+                continue
+            student.deadline = time.monotonic() + min(IMPORT_TIMEOUT_S, self.config.timeout_s)
+            try:
+                student.import_module(module)
+            except StudentError as exc:
+                broken[module] = ("cs231n/%s could not be imported: %s" % (path, exc),
+                                  {"traceback": exc.traceback, "stdout": exc.stdout[:STDOUT_SHOWN]})
+            except WorkerTimeout:
+                broken[module] = ("importing cs231n/%s did not finish within %.0f s" % (
+                    path, min(IMPORT_TIMEOUT_S, self.config.timeout_s)), {})
+            except WorkerCrashed as exc:
+                broken[module] = ("importing cs231n/%s crashed: %s" % (path, exc), {})
+        return broken
+
+    def _run(self, check: Check, exercise: Exercise, student: Executor, broken: dict) -> CheckResult:
+        result = CheckResult(id=check.id, exercise=exercise.id, targets=list(check.targets), status="error",
+                             score=0.0, max_score=check.points,
+                             metric=Metric(check.metric, None, check.threshold) if check.metric else None)
+        for module in check.modules:
+            if module in broken:
+                result.message, result.details = broken[module][0], dict(broken[module][1])
+                return result
+        ctx = CheckContext(check, self.config, student, self.reference, self.fixtures.get(exercise.id, {}))
+        timeout = self.config.timeout_s * check.timeout_factor
+        start = time.monotonic()
+        student.deadline = self.reference.deadline = start + timeout
+        student.stdout.clear()
+        try:
+            outcome = check.run(ctx)
+            value = outcome.metric_value
+            if result.metric is not None:
+                result.metric.value = value
+                passed = value is not None and math.isfinite(value) and value <= check.threshold
+                verdict = ("%s %.3g %s threshold %.3g" % (check.metric, value, "<=" if passed else ">", check.threshold)
+                           if value is not None and math.isfinite(value) else "%s is %s" % (check.metric, value))
+                if outcome.passed is False:
+                    passed = False
+                result.message = "; ".join(m for m in (outcome.message, verdict) if m)
+            else:
+                passed = bool(outcome.passed)
+                result.message = outcome.message
+            result.status = "passed" if passed else "failed"
+        except CheckFailure as failure:
+            result.status, result.message = "failed", failure.message
+            if result.metric is not None and failure.metric_value is not None:
+                result.metric.value = failure.metric_value
+            ctx.details.update(failure.details)
+        except WorkerTimeout as exc:
+            if exc.executor is self.reference:
+                result.message = "internal grader error: the reference did not answer in time"
+            else:
+                result.status = "timeout"
+                result.message = ("stopped after %.0f s without an answer (an infinite loop or a very slow "
+                                  "implementation?)" % timeout)
+        except StudentError as exc:
+            if exc.executor is self.reference:
+                result.message = "internal grader error: the reference raised %s" % exc
+                ctx.details["traceback"] = exc.traceback
+            else:
+                result.message = "%s raised %s" % (_targets(check), exc)
+                ctx.details["traceback"] = exc.traceback
+        except WorkerCrashed as exc:
+            prefix = "internal grader error" if exc.executor is self.reference else _targets(check)
+            result.message = "%s: %s" % (prefix, exc)
+        except Exception as exc:  # a bug of the grader itself: say so, keep grading
+            result.message = "internal grader error: %s: %s" % (type(exc).__name__, exc)
+            ctx.details["traceback"] = traceback.format_exc()[-4000:]
+            print("grader: internal error in check %s: %s" % (check.id, exc), file=sys.stderr)
+        result.duration_s = round(time.monotonic() - start, 3)
+        result.score = check.points if result.status == "passed" else 0.0
+        printed = "".join(student.stdout)
+        if printed:
+            ctx.details["stdout"] = printed[:STDOUT_SHOWN] + ("\n[... cut ...]" if len(printed) > STDOUT_SHOWN else "")
+        result.details = ctx.details
+        result.artifacts = ctx.artifacts
+        return result
+
+def module_file(module: str) -> str:
+    """``classifiers.rnn`` -> ``classifiers/rnn.py``."""
+    path = module.replace(".", "/") + ".py"
+    assert path in STUDENT_FILES, path
+    return path
+
+
+def _targets(check: Check) -> str:
+    return ", ".join(t.split("[")[0].rsplit(".", 1)[-1] for t in check.targets)
+

@@ -1,0 +1,183 @@
+"""Finding submissions (a folder, a zip, or a folder of many) and taking only the student's five files."""
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+STUDENT_FILES = (
+    "rnn_layers.py",
+    "classifiers/rnn.py",
+    "net_visualization_tensorflow.py",
+    "style_transfer_tensorflow.py",
+    "gan_tf.py",
+)
+"""The student's work, relative to ``cs231n/``. Every other module comes from the grader's own copies."""
+
+NOTEBOOKS = (
+    "RNN_Captioning.ipynb",
+    "LSTM_Captioning.ipynb",
+    "NetworkVisualization-TensorFlow.ipynb",
+    "StyleTransfer-TensorFlow.ipynb",
+    "Generative_Adversarial_Networks_TF.ipynb",
+)
+
+MAX_FILE_BYTES = 8 * 2**20
+SEARCH_DEPTH = 4
+
+
+class UsageError(Exception):
+    """Bad input to the tool itself (missing path, corrupt zip...): one line, exit code 2."""
+
+
+@dataclass
+class Submission:
+    """A student's files, read into memory: ``files`` maps a path below ``cs231n/`` to its bytes."""
+
+    id: str
+    path: Path
+    files: dict[str, bytes] = field(default_factory=dict)
+    notebooks: dict[str, bytes] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(self.files):
+            digest.update(name.encode() + b"\0" + hashlib.sha256(self.files[name]).digest())
+        return digest.hexdigest()
+
+
+def is_submission_dir(path: Path) -> bool:
+    """An ``assignment3/`` folder (``cs231n/`` right inside) or the ``cs231n`` folder itself."""
+    return _holds_student_file(path / "cs231n") or (path.name == "cs231n" and _holds_student_file(path))
+
+
+def find_package_dir(root: Path) -> Path | None:
+    """The shallowest ``cs231n`` folder below ``root`` (itself included) that holds a student file."""
+    if root.name == "cs231n" and _holds_student_file(root):
+        return root
+    frontier = [root]
+    for _ in range(SEARCH_DEPTH):
+        found = [d / "cs231n" for d in frontier if _holds_student_file(d / "cs231n")]
+        if found:
+            return sorted(found)[0]
+        frontier = sorted(c for d in frontier for c in _subdirs(d))
+    return None
+
+
+def _holds_student_file(package: Path) -> bool:
+    return package.is_dir() and any((package / f).is_file() for f in STUDENT_FILES)
+
+
+def _subdirs(d: Path) -> list[Path]:
+    try:
+        return [c for c in d.iterdir() if c.is_dir() and not c.name.startswith((".", "__"))]
+    except OSError:
+        return []
+
+
+def load_folder(path: Path, submission_id: str | None = None) -> Submission:
+    sub = Submission(id=submission_id or path.resolve().name, path=path)
+    package = find_package_dir(path)
+    if package is None:
+        sub.problems.append("no cs231n/ folder with a student file was found in %s" % path)
+        return sub
+    for name in STUDENT_FILES:
+        f = package / name
+        if f.is_file():
+            sub.files[name] = _read_capped(f, sub)
+    for nb in NOTEBOOKS:
+        f = package.parent / nb
+        if f.is_file():
+            sub.notebooks[nb] = _read_capped(f, sub)
+    return sub
+
+
+def _read_capped(f: Path, sub: Submission) -> bytes:
+    data = f.read_bytes()[: MAX_FILE_BYTES + 1]
+    if len(data) > MAX_FILE_BYTES:
+        sub.problems.append("%s is larger than %d bytes and was cut" % (f.name, MAX_FILE_BYTES))
+        data = data[:MAX_FILE_BYTES]
+    return data
+
+
+def load_zip(path: Path, submission_id: str | None = None) -> Submission:
+    """Read the student files out of a zip by name (no extraction, so no path tricks)."""
+    sub = Submission(id=submission_id or path.stem, path=path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if not n.endswith("/")]
+            prefix = _zip_package_prefix(names)
+            if prefix is None:
+                sub.problems.append("no cs231n/ folder with a student file was found in %s" % path.name)
+                return sub
+            for name in STUDENT_FILES:
+                member = prefix + name
+                if member in names:
+                    sub.files[name] = _read_member(zf, member, sub)
+            parent = prefix[: -len("cs231n/")]
+            for nb in NOTEBOOKS:
+                if parent + nb in names:
+                    sub.notebooks[nb] = _read_member(zf, parent + nb, sub)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise UsageError("%s is not a readable zip file (%s)" % (path, exc)) from None
+    return sub
+
+
+def _zip_package_prefix(names: list[str]) -> str | None:
+    candidates = []
+    for n in names:
+        parts = PurePosixPath(n).parts
+        for i, part in enumerate(parts):
+            if part == "cs231n" and "/".join(parts[i + 1:]) in STUDENT_FILES:
+                candidates.append("/".join(parts[: i + 1]) + "/")
+    return min(candidates, key=lambda p: (p.count("/"), p)) if candidates else None
+
+
+def _read_member(zf: zipfile.ZipFile, member: str, sub: Submission) -> bytes:
+    with zf.open(member) as fh:
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        sub.problems.append("%s is larger than %d bytes and was cut" % (member, MAX_FILE_BYTES))
+        data = data[:MAX_FILE_BYTES]
+    return data
+
+
+def discover(paths: list[Path]) -> list[Submission]:
+    """Each path is one submission (folder or zip) or a folder of many; ids are made unique."""
+    subs: list[Submission] = []
+    for path in paths:
+        if not path.exists():
+            raise UsageError("%s does not exist" % path)
+        if path.is_file():
+            if path.suffix.lower() != ".zip":
+                raise UsageError("%s is neither a folder nor a .zip file" % path)
+            subs.append(load_zip(path))
+        elif is_submission_dir(path):
+            subs.append(load_folder(path))
+        else:
+            children = sorted(c for c in path.iterdir() if not c.name.startswith((".", "_"))
+                              and (c.is_dir() or c.suffix.lower() == ".zip"))
+            if not children:
+                raise UsageError("%s holds no submission (no cs231n/ folder, no zip, no subfolder)" % path)
+            for child in children:
+                if child.is_dir():
+                    subs.append(load_folder(child))
+                else:
+                    try:
+                        subs.append(load_zip(child))
+                    except UsageError as exc:
+                        subs.append(Submission(id=child.stem, path=child, problems=[str(exc)]))
+    return _unique_ids(subs)
+
+
+def _unique_ids(subs: list[Submission]) -> list[Submission]:
+    seen: dict[str, int] = {}
+    for sub in subs:
+        base = "".join(c if c.isalnum() or c in "-_." else "_" for c in sub.id) or "submission"
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        sub.id = base if n == 0 else "%s-%d" % (base, n + 1)
+    return subs

@@ -1,0 +1,204 @@
+"""The grader's side of a worker: start it, send requests with deadlines, kill and replace it when needed.
+
+``Executor`` is what checks use: ``call``, ``new``, ``method``, ``sweep``... on the ``cs231n`` package
+that a worker has loaded. A timeout or a crash kills the worker's whole process group; the next request
+starts a fresh worker, so one hung function never stops the rest of the grading.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from grader.worker.protocol import Channel, ChannelClosed, ChannelTimeout, Handle, ProtocolError
+
+
+class WorkerProblem(Exception):
+    """Base of what can go wrong while talking to a worker; ``executor`` says which one."""
+
+    executor: "Executor | None" = None
+
+
+class StudentError(WorkerProblem):
+    """Student code raised an exception (``SystemExit`` and ``KeyboardInterrupt`` included)."""
+
+    def __init__(self, type_name: str, message: str, traceback: str, stdout: str = ""):
+        super().__init__("%s: %s" % (type_name, message))
+        self.type_name = type_name
+        self.message = message
+        self.traceback = traceback
+        self.stdout = stdout
+
+
+class WorkerTimeout(WorkerProblem):
+    """The worker did not answer before the check's deadline; it has been killed."""
+
+
+class WorkerCrashed(WorkerProblem):
+    """The worker died (exit, signal, out of memory) or broke the protocol; it has been discarded."""
+
+
+class WorkerProcess:
+    """One running worker process with its two pipes."""
+
+    def __init__(self, root: Path, env: dict[str, str] | None = None, command_prefix: Sequence[str] = ()):
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        cmd = [*command_prefix, sys.executable, "-I", "-m", "grader.worker.server",
+               str(root), str(to_worker_r), str(from_worker_w)]
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(to_worker_r, from_worker_w), start_new_session=True, close_fds=True,
+            env=env, cwd=str(root),
+        )
+        os.close(to_worker_r)
+        os.close(from_worker_w)
+        self.channel = Channel(from_worker_r, to_worker_w)
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.channel.close()
+
+    def exit_description(self) -> str:
+        try:
+            code = self.proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return "stopped answering"
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+            hint = " (killed: out of memory?)" if name == "SIGKILL" else ""
+            return "was killed by signal %s%s" % (name, hint)
+        return "exited with code %d" % code
+
+
+class Executor:
+    """Runs requests against one ``cs231n`` package (a submission's or the reference) in a worker."""
+
+    def __init__(self, root: Path, label: str, env: dict[str, str] | None = None,
+                 command_prefix: Sequence[str] = ()):
+        self.root = Path(root)
+        self.label = label
+        self.env = env
+        self.command_prefix = tuple(command_prefix)
+        self.worker: WorkerProcess | None = None
+        self.deadline: float | None = None
+        self.stdout: list[str] = []
+        self.starts = 0
+        self.start_time = 0.0
+
+    # ------------------------------------------------------------------ lifecycle
+    def _ensure(self) -> WorkerProcess:
+        if self.worker is None or self.worker.proc.poll() is not None:
+            if self.worker is not None:
+                self.worker.kill()
+            t0 = time.monotonic()
+            self.worker = WorkerProcess(self.root, self.env, self.command_prefix)
+            self.start_time += time.monotonic() - t0
+            self.starts += 1
+        return self.worker
+
+    def close(self) -> None:
+        if self.worker is not None:
+            try:
+                self.worker.channel.close()
+                self.worker.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
+            self.worker.kill()
+            self.worker = None
+
+    def discard(self) -> None:
+        """Kill the worker (after a timeout or crash); the next request starts a fresh one."""
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
+
+    # ------------------------------------------------------------------ requests
+    def request(self, message: dict) -> Any:
+        try:
+            return self._request(message)
+        except WorkerProblem as exc:
+            exc.executor = self
+            raise
+
+    def _request(self, message: dict) -> Any:
+        worker = self._ensure()
+        try:
+            worker.channel.send(message)
+            response = worker.channel.receive(self.deadline)
+        except ChannelTimeout:
+            self.discard()
+            raise WorkerTimeout("no answer from %s within the time limit" % self.label) from None
+        except (ChannelClosed, BrokenPipeError, ProtocolError, OSError) as exc:
+            how = worker.exit_description() if not isinstance(exc, ProtocolError) else "broke the protocol (%s)" % exc
+            self.discard()
+            raise WorkerCrashed("the worker running %s %s" % (self.label, how)) from None
+        if not isinstance(response, dict) or "ok" not in response:
+            self.discard()
+            raise WorkerCrashed("the worker running %s sent a malformed answer" % self.label)
+        stdout = response.get("stdout")
+        if isinstance(stdout, str) and stdout:
+            self.stdout.append(stdout)
+        if not response["ok"]:
+            err = response.get("error") if isinstance(response.get("error"), dict) else {}
+            raise StudentError(str(err.get("type", "Error")), str(err.get("message", "")),
+                               str(err.get("traceback", "")), stdout if isinstance(stdout, str) else "")
+        return response.get("value")
+
+    def import_module(self, module: str) -> None:
+        self.request({"op": "import", "module": module})
+
+    def call(self, fn: str, *args: Any, keep: Sequence[int] | None = None, **kwargs: Any) -> Any:
+        return self.request({"op": "call", "fn": fn, "args": list(args), "kwargs": kwargs,
+                             "keep": list(keep) if keep else None})
+
+    def call_echo(self, fn: str, *args: Any, keep: Sequence[int] | None = None) -> tuple[Any, list[Any]]:
+        """Like ``call``, and also return the arguments as the function left them (to detect mutation)."""
+        answer = self.request({"op": "call", "fn": fn, "args": list(args), "kwargs": {},
+                               "keep": list(keep) if keep else None, "echo_args": True})
+        return answer["result"], answer["args"]
+
+    def new(self, cls: str, *args: Any, **kwargs: Any) -> Handle:
+        """Construct ``cls`` in the worker and keep the object there."""
+        return self.request({"op": "call", "fn": cls, "args": list(args), "kwargs": kwargs, "keep": "all"})
+
+    def method(self, obj: Handle, name: str, *args: Any, keep: Sequence[int] | None = None, **kwargs: Any) -> Any:
+        return self.request({"op": "call", "fn": ["method", obj, name], "args": list(args), "kwargs": kwargs,
+                             "keep": list(keep) if keep else None})
+
+    def get_attr(self, obj: Handle, attr: str) -> Any:
+        return self.request({"op": "get_attr", "obj": obj, "attr": attr})
+
+    def set_items(self, obj: Handle, attr: str, items: dict[str, Any]) -> None:
+        self.request({"op": "set_items", "obj": obj, "attr": attr, "items": items})
+
+    def seed(self, seed: int) -> None:
+        self.request({"op": "seed", "seed": int(seed)})
+
+    def free(self, *handles: Handle) -> None:
+        self.request({"op": "free", "handles": [h.id for h in handles]})
+
+    def sweep(self, fn: Any, args: Sequence[Any], values: np.ndarray, *, arg: int | None = None,
+              param: tuple[Handle, str, str] | None = None, output: int | None = None,
+              kwargs: dict[str, Any] | None = None) -> np.ndarray:
+        """Evaluate ``fn`` once per entry of ``values`` put in argument ``arg`` (or model parameter ``param``).
+
+        Returns the stacked outputs (``output`` picks one item of a tuple result), as float64.
+        """
+        vary = {"arg": arg} if param is None else {"param": list(param)}
+        return self.request({"op": "sweep", "fn": fn, "args": list(args), "kwargs": kwargs or {},
+                             "vary": vary, "values": values, "output": output})

@@ -1,0 +1,238 @@
+"""The worker: the only process that runs student code. It answers requests until its input closes.
+
+Started by ``grader.worker.client`` as ``python -I -m grader.worker.server ROOT READ_FD WRITE_FD``, where
+``ROOT`` holds the ``cs231n`` package to grade. It only imports the standard library, numpy and the
+protocol; it decides nothing: every value it computes goes back as plain data for the grader to judge.
+
+Requests (``op``): ``import`` a module, ``call`` a function/class/method (``echo_args`` also sends the
+arguments back as they are after the call, to detect mutation), ``sweep`` a call over a stack
+of values of one argument or model parameter (finite differences driven by the grader), ``get_attr``,
+``set_items`` (e.g. ``model.params[k] = v``), ``seed`` the global RNGs, ``free`` handles.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import random
+import sys
+import tempfile
+import traceback
+from typing import Any
+
+import numpy as np
+
+from grader.worker.protocol import Channel, Handle, describe_type
+
+PACKAGE = "cs231n"
+STDOUT_CAP = 64 * 1024
+
+
+class Worker:
+    def __init__(self, root: str, channel: Channel, capture_fd: int):
+        self.root = os.path.realpath(root)
+        self.channel = channel
+        self.capture_fd = capture_fd
+        self.objects: dict[int, Any] = {}
+        self.next_id = 1
+
+    # ------------------------------------------------------------------ plumbing
+    def store(self, obj: Any) -> int:
+        self.objects[self.next_id] = obj
+        self.next_id += 1
+        return self.next_id - 1
+
+    def resolve(self, value: Any) -> Any:
+        """Replace handles by the objects they stand for, recursively."""
+        if isinstance(value, Handle):
+            if value.id not in self.objects:
+                raise LookupError("handle %d is not known to this worker" % value.id)
+            return self.objects[value.id]
+        if isinstance(value, tuple):
+            return tuple(self.resolve(v) for v in value)
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+    def serve(self) -> None:
+        while True:
+            try:
+                request = self.channel.receive()
+            except Exception:
+                return
+            self.reset_capture()
+            try:
+                response = {"ok": True, "value": self.dispatch(request)}
+            except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
+                response = {"ok": False, "error": self.describe_error(exc)}
+            response["stdout"] = self.read_capture()
+            try:
+                self.channel.send(response, to_handle=self.store)
+            except Exception as exc:  # e.g. an unencodable value in an odd place
+                self.channel.send({"ok": False, "error": {"type": type(exc).__name__, "message": str(exc),
+                                                          "traceback": ""}, "stdout": ""})
+
+    def reset_capture(self) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.lseek(self.capture_fd, 0, os.SEEK_SET)
+        os.ftruncate(self.capture_fd, 0)
+
+    def read_capture(self) -> str:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:
+            pass
+        size = os.lseek(self.capture_fd, 0, os.SEEK_END)
+        os.lseek(self.capture_fd, 0, os.SEEK_SET)
+        text = os.read(self.capture_fd, min(size, STDOUT_CAP)).decode("utf-8", "replace")
+        if size > STDOUT_CAP:
+            text += "\n[... %d more bytes of output cut ...]" % (size - STDOUT_CAP)
+        return text
+
+    def describe_error(self, exc: BaseException) -> dict:
+        frames = traceback.extract_tb(exc.__traceback__)
+        own = [f for f in frames if os.path.realpath(f.filename).startswith(self.root + os.sep)]
+        lines = traceback.format_list(own) + traceback.format_exception_only(type(exc), exc)
+        return {"type": type(exc).__name__, "message": str(exc)[:2000], "traceback": "".join(lines)[-8000:]}
+
+    # ------------------------------------------------------------------ operations
+    def dispatch(self, request: dict) -> Any:
+        op = request["op"]
+        if op == "import":
+            importlib.import_module("%s.%s" % (PACKAGE, request["module"]))
+            return None
+        if op == "call":
+            raw = request.get("args", [])
+            args = self.resolve(raw)
+            result = self.shape_result(self.invoke(request, args), request.get("keep"))
+            if request.get("echo_args"):
+                echoed = [None if isinstance(r, Handle) else plain(a) for r, a in zip(raw, args)]
+                return {"result": result, "args": echoed}
+            return result
+        if op == "sweep":
+            return self.sweep(request)
+        if op == "get_attr":
+            return plain(getattr(self.resolve(request["obj"]), request["attr"]))
+        if op == "set_items":
+            container = getattr(self.resolve(request["obj"]), request["attr"])
+            for key, value in request["items"].items():
+                container[key] = value
+            return None
+        if op == "seed":
+            np.random.seed(request["seed"])
+            random.seed(request["seed"])
+            return None
+        if op == "free":
+            for h in request["handles"]:
+                self.objects.pop(h, None)
+            return None
+        raise ValueError("unknown request %r" % op)
+
+    def target(self, fn: Any) -> Any:
+        """``"rnn_layers.rnn_step_forward"`` or ``["method", handle, "loss"]``."""
+        if isinstance(fn, list) and fn[0] == "method":
+            return getattr(self.resolve(fn[1]), fn[2])
+        module_name, _, attr = str(fn).rpartition(".")
+        module = importlib.import_module("%s.%s" % (PACKAGE, module_name))
+        if not hasattr(module, attr):
+            raise AttributeError("cs231n.%s has no attribute %r" % (module_name, attr))
+        return getattr(module, attr)
+
+    def invoke(self, request: dict, args: list | None = None) -> Any:
+        fn = self.target(request["fn"])
+        if args is None:
+            args = self.resolve(request.get("args", []))
+        kwargs = self.resolve(request.get("kwargs", {}))
+        return fn(*args, **kwargs)
+
+    def shape_result(self, result: Any, keep: Any) -> Any:
+        """Keep what the grader asked to keep (caches, models) as handles; send the rest as plain data."""
+        if keep == "all":
+            return Handle(self.store(result), describe_type(result))
+        if keep and isinstance(result, (tuple, list)):
+            items = list(result)
+            for i in keep:
+                if -len(items) <= i < len(items):
+                    items[i] = Handle(self.store(items[i]), describe_type(items[i]))
+            return plain(tuple(items) if isinstance(result, tuple) else items)
+        return plain(result)
+
+    def sweep(self, request: dict) -> np.ndarray:
+        values = request["values"]
+        vary = request["vary"]
+        output = request.get("output")
+        outs = []
+        if "param" in vary:
+            obj_handle, attr, key = vary["param"]
+            container = getattr(self.resolve(obj_handle), attr)
+            saved = container[key]
+            try:
+                for v in values:
+                    container[key] = v.copy()
+                    outs.append(self.pick(self.invoke(request), output))
+            finally:
+                container[key] = saved
+        else:
+            base = list(self.resolve(request.get("args", [])))
+            for v in values:
+                args = list(base)
+                args[vary["arg"]] = v.copy()
+                outs.append(self.pick(self.invoke(request, args), output))
+        shapes = {o.shape for o in outs}
+        if len(shapes) > 1:
+            raise ValueError("the outputs of repeated calls changed shape: %s" % sorted(shapes))
+        return np.stack(outs) if outs else np.zeros((0,))
+
+    @staticmethod
+    def pick(result: Any, output: Any) -> np.ndarray:
+        if output is not None:
+            if not isinstance(result, (tuple, list)) or len(result) <= output:
+                raise TypeError("expected a tuple with an item %d, got %s" % (output, describe_type(result)))
+            result = result[output]
+        arr = np.asarray(to_numpy(result))
+        if arr.dtype.kind not in "biuf":
+            raise TypeError("expected a numeric result, got %s" % describe_type(result))
+        return arr.astype(np.float64)
+
+
+def to_numpy(value: Any) -> Any:
+    """Framework tensors (anything with a ``.numpy()`` from tensorflow) become numpy arrays."""
+    module = type(value).__module__ or ""
+    if module.startswith(("tensorflow", "tf_keras", "keras")) and callable(getattr(value, "numpy", None)):
+        return value.numpy()
+    return value
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """Normalise a returned value: tensors to arrays, ndarray subclasses to plain arrays, containers kept."""
+    if depth > 32:
+        return value
+    value = to_numpy(value)
+    if isinstance(value, np.ndarray) and type(value) is not np.ndarray:
+        value = np.array(value, copy=True).view(np.ndarray) if value.dtype.kind in "biuf" else value
+    if type(value) is tuple:
+        return tuple(plain(v, depth + 1) for v in value)
+    if type(value) is list:
+        return [plain(v, depth + 1) for v in value]
+    if type(value) is dict:
+        return {k: plain(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def main(argv: list[str]) -> None:
+    root, read_fd, write_fd = argv[0], int(argv[1]), int(argv[2])
+    channel = Channel(read_fd, write_fd)
+    capture = tempfile.TemporaryFile(prefix="grader-stdout-")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(capture.fileno(), 1)
+    os.dup2(capture.fileno(), 2)
+    sys.path.insert(0, root)
+    Worker(root, channel, capture.fileno()).serve()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

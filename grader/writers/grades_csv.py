@@ -1,0 +1,28 @@
+"""``grades.csv``: one row per submission with its total and per-exercise scores."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from grader import hookimpl
+from grader.config import GradingConfig
+from grader.model import Report
+from grader.writers._format import exercise_groups
+
+
+@hookimpl
+def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingConfig) -> None:
+    """Write ``out_dir/grades.csv``, rows sorted by submission id, one column per exercise seen."""
+    rows = [(r, {s.id: s.score for s, _ in exercise_groups(r)})
+            for r in sorted(reports, key=lambda r: r.submission.id)]
+    exercise_ids = list(dict.fromkeys(ex for _, scores in rows for ex in scores))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / "grades.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["submission", "score", "max_score", *exercise_ids, "sha256", "problems"])
+        for report, scores in rows:
+            writer.writerow([
+                report.submission.id, report.score, report.max_score,
+                *(round(scores[ex], 4) if ex in scores else "" for ex in exercise_ids),
+                report.submission.sha256, len(report.problems),
+            ])

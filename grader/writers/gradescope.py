@@ -1,0 +1,44 @@
+"""``results.json`` in Gradescope's autograder format: one test per check."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from grader import hookimpl
+from grader.config import GradingConfig
+from grader.model import Report
+from grader.writers._format import check_text, json_safe
+
+
+def gradescope_results(report: Report) -> dict[str, Any]:
+    """The ``results.json`` document for one report."""
+    lines = [f"Score: {report.score:g} / {report.max_score:g}"]
+    lines += [f"Problem: {problem}" for problem in report.problems]
+    if report.questions:
+        lines.append(f"{len(report.questions)} written question(s) are graded by hand.")
+    tests = [
+        {
+            "name": check.id,
+            "score": check.score,
+            "max_score": check.max_score,
+            "status": "passed" if check.status == "passed" else "failed",
+            "output": f"[{check.status}] {check_text(check)}".rstrip(),
+            "tags": list(check.targets),
+        }
+        for check in report.checks
+    ]
+    return {
+        "score": report.score,
+        "execution_time": round(sum(c.duration_s for c in report.checks), 3),
+        "output": "\n".join(lines),
+        "tests": tests,
+    }
+
+
+@hookimpl
+def grader_write_report(report: Report, out_dir: Path, config: GradingConfig) -> None:
+    """Write ``out_dir/results.json``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(json_safe(gradescope_results(report)), indent=2, allow_nan=False)
+    (out_dir / "results.json").write_text(text + "\n", encoding="utf-8")

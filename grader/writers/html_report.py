@@ -1,0 +1,176 @@
+"""``report.html``: a self-contained page (inline CSS and SVG, no scripts) for one submission."""
+from __future__ import annotations
+
+import json
+import math
+import numbers
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from grader import hookimpl
+from grader.config import GradingConfig
+from grader.model import CheckResult, Report
+from grader.writers._format import exercise_groups, format_number, json_safe, metric_comparison, xml_text
+
+_PRE_DETAILS = ("expected", "got", "traceback", "stdout")
+_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+_WIDTH, _HEIGHT = 560, 300
+_LEFT, _RIGHT, _TOP, _BOTTOM = 64, _WIDTH - 150, 30, _HEIGHT - 44
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def _text(value: Any) -> str:
+    """A details value as text: strings as they are, anything else as indented JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(json_safe(value), indent=2, default=str)
+
+
+def _detail_sections(details: dict[str, Any]) -> dict[str, Any]:
+    """Split ``details`` into the inputs table, preformatted blocks and other key/value pairs."""
+    inputs = details.get("inputs")
+    table = isinstance(inputs, dict)
+    return {
+        "inputs": {str(k): _text(v) for k, v in inputs.items()} if table else {},
+        "pre": [(key, _text(details[key])) for key in _PRE_DETAILS if details.get(key) not in (None, "")],
+        "other": [(str(k), _text(v)) for k, v in details.items()
+                  if k not in _PRE_DETAILS and not (k == "inputs" and table)],
+    }
+
+
+def _nice_step(span: float, count: int = 5) -> float:
+    """A step of 1, 2 or 5 times a power of ten giving about ``count`` intervals over ``span``."""
+    raw = span / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in (1, 2, 5, 10) if raw <= m * magnitude)
+
+
+def _plottable(value: Any, log_y: bool) -> bool:
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+            and abs(value) < 1e300 and (value > 0 or not log_y))
+
+
+def _y_axis(values: list[float], log_y: bool) -> tuple[float, float, list[tuple[float, str]]]:
+    """Axis range (in plotted units, log10 when ``log_y``) and its ticks as (position, label)."""
+    lo, hi = min(values), max(values)
+    if hi - lo <= 1e-12 * max(abs(lo), abs(hi), 1e-300):
+        pad = 0.5 if log_y else (abs(lo) * 0.1 or 1.0)
+        lo, hi = lo - pad, hi + pad
+    if log_y:
+        lo, hi = math.floor(lo), math.ceil(hi)
+        stride = max(1, math.ceil((hi - lo) / 6))
+        return lo, hi, [(k, format_number(10.0**k, 3)) for k in range(lo, hi + 1, stride)]
+    step = _nice_step(hi - lo)
+    k_lo, k_hi = math.floor(lo / step), math.ceil(hi / step)
+    return k_lo * step, k_hi * step, [(k * step, format_number(k * step, 3)) for k in range(k_lo, k_hi + 1)]
+
+
+def _f(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def curve_svg(artifact: dict[str, Any]) -> Markup:
+    """An inline SVG line chart of a ``curve`` artifact: axes, ticks, one line per series, legend."""
+    log_y = bool(artifact.get("log_y"))
+    series = artifact.get("series")
+    series = {str(k): list(v or []) for k, v in series.items()} if isinstance(series, dict) else {}
+    threshold = artifact.get("threshold")
+    threshold = threshold if _plottable(threshold, log_y) else None
+    to_y = math.log10 if log_y else float
+    values = [to_y(v) for vs in series.values() for v in vs if _plottable(v, log_y)]
+    title = escape(str(artifact.get("title", "")))
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="curve" width="{_WIDTH}" height="{_HEIGHT}" '
+           f'viewBox="0 0 {_WIDTH} {_HEIGHT}" role="img"><title>{title}</title>',
+           f'<text x="{(_LEFT + _RIGHT) / 2}" y="18" text-anchor="middle" class="title">{title}</text>',
+           f'<rect x="{_LEFT}" y="{_TOP}" width="{_RIGHT - _LEFT}" height="{_BOTTOM - _TOP}" class="frame"/>']
+    if not values:
+        out.append(f'<text x="{(_LEFT + _RIGHT) / 2}" y="{(_TOP + _BOTTOM) / 2}" text-anchor="middle">'
+                   "no finite values to plot</text></svg>")
+        return Markup("".join(out))
+    if threshold is not None:
+        values.append(to_y(threshold))
+    y_lo, y_hi, y_ticks = _y_axis(values, log_y)
+    x_hi = max(max(len(vs) for vs in series.values()) - 1, 1)
+    x_step = max(1, round(_nice_step(x_hi)))
+
+    def px(i: float) -> float:
+        return _LEFT + (_RIGHT - _LEFT) * i / x_hi
+
+    def py(v: float) -> float:
+        return _BOTTOM - (_BOTTOM - _TOP) * (v - y_lo) / (y_hi - y_lo)
+
+    for pos, label in y_ticks:
+        out.append(f'<line x1="{_LEFT - 4}" x2="{_RIGHT}" y1="{_f(py(pos))}" y2="{_f(py(pos))}" class="grid"/>'
+                   f'<text x="{_LEFT - 6}" y="{_f(py(pos) + 4)}" text-anchor="end">{label}</text>')
+    for i in range(0, x_hi + 1, x_step):
+        out.append(f'<line x1="{_f(px(i))}" x2="{_f(px(i))}" y1="{_BOTTOM}" y2="{_BOTTOM + 4}" class="axis"/>'
+                   f'<text x="{_f(px(i))}" y="{_BOTTOM + 16}" text-anchor="middle">{i}</text>')
+    if artifact.get("xlabel"):
+        out.append(f'<text x="{(_LEFT + _RIGHT) / 2}" y="{_HEIGHT - 6}" text-anchor="middle">'
+                   f'{escape(str(artifact["xlabel"]))}</text>')
+    if artifact.get("ylabel"):
+        out.append(f'<text transform="translate(14 {(_TOP + _BOTTOM) / 2}) rotate(-90)" text-anchor="middle">'
+                   f'{escape(str(artifact["ylabel"]))}{" (log)" if log_y else ""}</text>')
+    legend_x, legend_y = _RIGHT + 12, _TOP + 8
+    for n, (name, vs) in enumerate(series.items()):
+        color = _COLORS[n % len(_COLORS)]
+        segments: list[list[str]] = [[]]
+        for i, v in enumerate(vs):
+            if _plottable(v, log_y):
+                segments[-1].append(f"{_f(px(i))},{_f(py(to_y(v)))}")
+            elif segments[-1]:
+                segments.append([])
+        for points in filter(None, segments):
+            if len(points) == 1:
+                x, y = points[0].split(",")
+                out.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{color}"/>')
+            else:
+                out.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{color}" '
+                           'stroke-width="1.6"/>')
+        y = legend_y + 16 * n
+        out.append(f'<line x1="{legend_x}" x2="{legend_x + 18}" y1="{y}" y2="{y}" stroke="{color}" '
+                   f'stroke-width="2"/><text x="{legend_x + 24}" y="{y + 4}">{escape(name[:22])}</text>')
+    if threshold is not None:
+        ty = _f(py(to_y(threshold)))
+        y = legend_y + 16 * len(series)
+        out.append(f'<line x1="{_LEFT}" x2="{_RIGHT}" y1="{ty}" y2="{ty}" class="threshold"/>'
+                   f'<line x1="{legend_x}" x2="{legend_x + 18}" y1="{y}" y2="{y}" class="threshold"/>'
+                   f'<text x="{legend_x + 24}" y="{y + 4}">threshold {format_number(threshold)}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _check_view(check: CheckResult) -> dict[str, Any]:
+    return {
+        "check": check,
+        "comparison": metric_comparison(check.metric) if check.metric else "",
+        "sections": _detail_sections(check.details),
+        "curves": [curve_svg(a) for a in check.artifacts if a.get("kind") == "curve"],
+        "other_artifacts": [str(a.get("title") or a.get("kind") or "artifact")
+                            for a in check.artifacts if a.get("kind") != "curve"],
+    }
+
+
+def render_report(report: Report) -> str:
+    """The HTML page for one report, without the control characters student output may hold."""
+    return xml_text(_env.get_template("report.html.j2").render(
+        report=report,
+        groups=[(summary, [_check_view(c) for c in checks]) for summary, checks in exercise_groups(report)],
+    ))
+
+
+@hookimpl
+def grader_write_report(report: Report, out_dir: Path, config: GradingConfig) -> None:
+    """Write ``out_dir/report.html``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.html").write_text(render_report(report), encoding="utf-8")
