@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 STUDENT_FILES = (
     "rnn_layers.py",
@@ -128,11 +128,10 @@ def load_zip(path: Path, submission_id: str | None = None) -> Submission:
 
 def _zip_package_prefix(names: list[str]) -> str | None:
     candidates = []
-    for n in names:
-        parts = PurePosixPath(n).parts
-        for i, part in enumerate(parts):
-            if part == "cs231n" and "/".join(parts[i + 1:]) in STUDENT_FILES:
-                candidates.append("/".join(parts[: i + 1]) + "/")
+    for n in names:  # the prefix is cut from the member's own name: members are then looked up by that name
+        for f in STUDENT_FILES:
+            if n == "cs231n/" + f or n.endswith("/cs231n/" + f):
+                candidates.append(n[: len(n) - len(f)])
     return min(candidates, key=lambda p: (p.count("/"), p)) if candidates else None
 
 
@@ -174,10 +173,15 @@ def discover(paths: list[Path]) -> list[Submission]:
 
 
 def _unique_ids(subs: list[Submission]) -> list[Submission]:
-    seen: dict[str, int] = {}
+    used: set[str] = set()
     for sub in subs:
         base = "".join(c if c.isalnum() or c in "-_." else "_" for c in sub.id) or "submission"
-        n = seen.get(base, 0)
-        seen[base] = n + 1
-        sub.id = base if n == 0 else "%s-%d" % (base, n + 1)
+        if base in (".", ".."):
+            base = "submission"
+        candidate, n = base, 1
+        while candidate in used:  # "alice", "alice-2", "alice.zip" must not give "alice-2" twice
+            n += 1
+            candidate = "%s-%d" % (base, n)
+        used.add(candidate)
+        sub.id = candidate
     return subs

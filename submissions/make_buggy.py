@@ -43,9 +43,10 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
 }
 
 
-def make(name: str) -> Path:
+def make(name: str, root: Path = HERE) -> Path:
+    """Write the sample ``name`` into ``root/name`` (a copy of the reference's student files plus the bug)."""
     path, _, edits = BUGS[name]
-    dest = HERE / name
+    dest = root / name
     shutil.rmtree(dest, ignore_errors=True)
     for rel in ("__init__.py", "classifiers/__init__.py") + STUDENT_FILES:
         (dest / "cs231n" / rel).parent.mkdir(parents=True, exist_ok=True)

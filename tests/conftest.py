@@ -1,6 +1,62 @@
-import os
-import sys
+"""Shared fixtures: grading through the real CLI entry point, sample submissions built on demand."""
+from __future__ import annotations
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from grader.cli import main  # noqa: E402
+
+
+def load_make_buggy():
+    spec = importlib.util.spec_from_file_location("make_buggy", ROOT / "submissions" / "make_buggy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory) -> Path:
+    """A folder with every sample submission: reference, skeleton and the generated buggy ones."""
+    root = tmp_path_factory.mktemp("samples")
+    make_buggy = load_make_buggy()
+    for name in make_buggy.BUGS:
+        make_buggy.make(name, root)
+    shutil.copytree(ROOT / "reference", root / "reference", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "submissions" / "skeleton", root / "skeleton")
+    return root
+
+
+def grade(paths, out: Path, *args: str) -> dict[str, dict]:
+    """Run ``grader grade`` and return the reports by submission id."""
+    code = main(["grade", *map(str, paths), "--out", str(out), *args])
+    assert code == 0
+    return {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/report.json")}
+
+
+def statuses(report: dict) -> dict[str, str]:
+    return {c["id"]: c["status"] for c in report["checks"]}
+
+
+def failing(report: dict) -> set[str]:
+    return {c["id"] for c in report["checks"] if c["status"] != "passed"}
+
+
+def write_submission(root: Path, rnn_layers: str | None = None, rnn: str | None = None) -> Path:
+    """A submission folder made of the reference's student files, with replacements where given."""
+    pkg = root / "cs231n"
+    (pkg / "classifiers").mkdir(parents=True, exist_ok=True)
+    ref = ROOT / "reference" / "cs231n"
+    for rel, text in (("rnn_layers.py", rnn_layers), ("classifiers/rnn.py", rnn)):
+        content = (ref / rel).read_text() if text is None else text
+        if content != "":
+            (pkg / rel).write_text(content)
+    return root

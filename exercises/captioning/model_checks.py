@@ -183,7 +183,9 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
         if not (np.array_equal(loss64, loss32) and all(np.array_equal(grads64[k], grads32[k]) for k in shapes)):
             problems.append("int32 captions give a different loss or gradients than int64 captions")
         after = ctx.student.get_attr(model, "params")
-        if not isinstance(after, dict) or any(
+        if isinstance(after, dict) and set(after) != set(shapes):
+            problems.append("loss changed the keys of model.params (now %s)" % sorted(map(str, after)))
+        elif not isinstance(after, dict) or any(
                 not isinstance(after.get(k), np.ndarray) or not np.array_equal(after[k], params[k]) for k in shapes):
             problems.append("loss modified model.params")
         return Outcome(passed=not problems, message="; ".join(problems) or "int32/int64 alike, params untouched")

@@ -19,6 +19,10 @@ import numpy as np
 from grader.worker.protocol import Channel, ChannelClosed, ChannelTimeout, Handle, ProtocolError
 
 
+SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+"""Workers compute on one thread: several workers with spinning BLAS threads slow each other down badly."""
+
+
 class WorkerProblem(Exception):
     """Base of what can go wrong while talking to a worker; ``executor`` says which one."""
 
@@ -52,9 +56,11 @@ class WorkerProcess:
         from_worker_r, from_worker_w = os.pipe()
         cmd = [*command_prefix, sys.executable, "-I", "-m", "grader.worker.server",
                str(root), str(to_worker_r), str(from_worker_w)]
+        env = dict(os.environ if env is None else env)
+        env.update(SINGLE_THREADED)
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cmd, stdin=subprocess.DEVNULL, stdout=None, stderr=None,
             pass_fds=(to_worker_r, from_worker_w), start_new_session=True, close_fds=True,
             env=env, cwd=str(root),
         )

@@ -15,6 +15,7 @@ This module only imports the standard library and numpy: the worker imports it t
 from __future__ import annotations
 
 import json
+import math
 import os
 import select
 import struct
@@ -70,7 +71,7 @@ def encode(value: Any, to_handle=None) -> tuple[bytes, list[memoryview]]:
     arrays: list[np.ndarray] = []
 
     def enc(v: Any, depth: int) -> Any:
-        if depth > MAX_DEPTH:
+        if depth >= MAX_DEPTH:  # the marker itself sits at this depth, which the receiver still accepts
             return {"__unsupported__": "a value nested more than %d levels deep" % MAX_DEPTH}
         if v is None or isinstance(v, (bool, str)):
             return v
@@ -141,7 +142,10 @@ def decode(header: Any, buffers: list[bytes]) -> Any:
                 raise ProtocolError("bad handle")
             return Handle(v["__handle__"], str(v.get("type", "?")))
         if "__dtype__" in v:
-            dtype = np.dtype(str(v["__dtype__"]))
+            try:
+                dtype = np.dtype(str(v["__dtype__"]))
+            except (TypeError, ValueError) as exc:
+                raise ProtocolError("bad dtype") from exc
             if dtype.kind not in ALLOWED_DTYPE_KINDS:
                 raise ProtocolError("dtype %s is not allowed" % dtype)
             return dtype.type
@@ -155,15 +159,15 @@ def decode(header: Any, buffers: list[bytes]) -> Any:
             raise ProtocolError("array refers to a missing buffer")
         try:
             dtype = np.dtype(str(v["dtype"]))
-        except TypeError as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise ProtocolError("bad dtype") from exc
         if dtype.kind not in ALLOWED_DTYPE_KINDS or dtype.fields is not None or dtype.hasobject:
             raise ProtocolError("dtype %s is not allowed" % dtype)
-        shape = v["shape"]
+        shape = v.get("shape")
         if not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
             raise ProtocolError("bad shape")
         buf = buffers[index]
-        if int(np.prod(shape, dtype=np.int64)) * dtype.itemsize != len(buf):
+        if math.prod(shape) * dtype.itemsize != len(buf):  # exact: np.prod in int64 can wrap around
             raise ProtocolError("array size does not match its shape and dtype")
         return np.frombuffer(buf, dtype=dtype).reshape(shape).copy()
 
@@ -188,7 +192,7 @@ def _buffer_sizes(header: Any) -> list[int]:
     sizes: list[int] = []
 
     def walk(v: Any, depth: int) -> None:
-        if depth > MAX_DEPTH:
+        if depth > 3 * (MAX_DEPTH + 1):  # one level of a value is up to three of JSON: {"__dict__": [[k, v]]}
             raise ProtocolError("message nested too deeply")
         if isinstance(v, list):
             for x in v:
@@ -228,7 +232,7 @@ class Channel:
             raise ProtocolError("header of %d bytes is too large" % length)
         try:
             header = json.loads(self._read_exact(length, deadline).decode("utf-8"))
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ProtocolError("header is not JSON") from exc
         buffers = [self._read_exact(n, deadline) for n in _buffer_sizes(header)]
         return decode(header, buffers)

@@ -1,0 +1,92 @@
+"""Every check is seen failing: each mutant below breaks the reference in one small, realistic way and must
+fail exactly the listed checks among those it is graded on (the buggy samples cover the rest)."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import ROOT, failing, grade, write_submission
+from test_samples import EXPECTED_FAILURES
+
+REF = ROOT / "reference" / "cs231n"
+L = "rnn_layers."
+M = "classifiers.rnn.CaptioningRNN."
+
+MUTANTS = {  # name: (student file, old, new[, old, new ...], --only selection, expected failures)
+    "step_forward_without_bias": (
+        "rnn_layers.py", "    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)",
+        "    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh))",
+        "rnn_layers.rnn_step_forward,rnn_layers.rnn_step_backward",
+        {L + "rnn_step_forward/notebook", L + "rnn_step_forward/hidden", L + "rnn_step_backward/numeric-gradient",
+         L + "rnn_step_backward/hidden"}),
+    "step_backward_wrong_tanh_derivative": (
+        "rnn_layers.py", "    da = dnext_h * (1.0 - next_h * next_h)", "    da = dnext_h * (1.0 - next_h)",
+        "rnn_layers.rnn_step_backward",
+        {L + "rnn_step_backward/numeric-gradient", L + "rnn_step_backward/hidden"}),
+    "step_backward_in_place": (
+        "rnn_layers.py", "    da = dnext_h * (1.0 - next_h * next_h)", "    dnext_h *= 1.0 - next_h * next_h\n    da = dnext_h",
+        "rnn_layers.rnn_step_backward", {L + "rnn_step_backward/contract"}),
+    "rnn_forward_keeps_h0": (
+        "rnn_layers.py", "    states, step_caches = [], []\n    prev_h = h0\n    for t in range(T):\n        prev_h, step_cache = rnn_step",
+        "    states, step_caches = [h0], []\n    prev_h = h0\n    for t in range(T):\n        prev_h, step_cache = rnn_step",
+        "rnn_layers.rnn_forward",
+        {L + "rnn_forward/notebook", L + "rnn_forward/hidden", L + "rnn_backward/numeric-gradient",
+         L + "rnn_backward/hidden", L + "rnn_backward/contract"}),
+    "rnn_backward_in_place": (
+        "rnn_layers.py", "            dh[:, t, :] + dprev_h, cache[t])\n        dxs[t] = dx_t\n        dWx = dWx + dWx_t\n"
+        "        dWh = dWh + dWh_t\n        db = db + db_t\n    dx = np.stack(dxs, axis=1)\n    dh0 = dprev_h\n"
+        "    return dx, dh0, dWx, dWh, db\n\n\n# ----",
+        "            dh[:, t, :].__iadd__(dprev_h), cache[t])\n        dxs[t] = dx_t\n        dWx = dWx + dWx_t\n"
+        "        dWh = dWh + dWh_t\n        db = db + db_t\n    dx = np.stack(dxs, axis=1)\n    dh0 = dprev_h\n"
+        "    return dx, dh0, dWx, dWh, db\n\n\n# ----",
+        "rnn_layers.rnn_backward", {L + "rnn_backward/contract"}),
+    "embedding_off_by_one": (
+        "rnn_layers.py", "    out = W[x]\n", "    out = W[x - 1]\n",
+        "rnn_layers.word_embedding_forward",
+        {L + "word_embedding_forward/notebook", L + "word_embedding_forward/hidden",
+         L + "word_embedding_backward/numeric-gradient"}),
+    "embedding_backward_consumes_cache": (
+        "rnn_layers.py", "    cache = (x, W.shape, W.dtype)\n    return out, cache\n",
+        "    cache = [x, W.shape, W.dtype]\n    return out, cache\n",
+        "    x, W_shape, W_dtype = cache\n", "    x, W_shape, W_dtype = cache.pop(0), cache.pop(0), cache.pop(0)\n",
+        "rnn_layers.word_embedding_backward/contract", {L + "word_embedding_backward/contract"}),
+    "lstm_step_backward_forgets_h_to_c": (
+        "rnn_layers.py", "    dc = dnext_c + dnext_h * o * (1.0 - tanh_c * tanh_c)", "    dc = dnext_c + 0.0",
+        "rnn_layers.lstm_step_backward",
+        {L + "lstm_step_backward/numeric-gradient", L + "lstm_step_backward/hidden"}),
+    "lstm_backward_no_carried_c": (
+        "rnn_layers.py", "            dh[:, t, :] + dprev_h, dprev_c, cache[t])",
+        "            dh[:, t, :] + dprev_h, np.zeros_like(dprev_c), cache[t])",
+        "rnn_layers.lstm_backward", {L + "lstm_backward/numeric-gradient", L + "lstm_backward/hidden"}),
+    "lstm_backward_in_place": (
+        "rnn_layers.py", "            dh[:, t, :] + dprev_h, dprev_c, cache[t])",
+        "            dh[:, t, :].__iadd__(dprev_h), dprev_c, cache[t])",
+        "rnn_layers.lstm_backward", {L + "lstm_backward/contract"}),
+    "loss_stores_state_in_params": (
+        "classifiers/rnn.py", "        words, embed_cache = word_embedding_forward(captions_in, W_embed)\n",
+        "        words, embed_cache = word_embedding_forward(captions_in, W_embed)\n        self.params['h0'] = h0\n",
+        "classifiers.rnn.CaptioningRNN.loss[rnn]/contract,classifiers.rnn.CaptioningRNN.loss[lstm]/contract",
+        {M + "loss[rnn]/contract", M + "loss[lstm]/contract"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUTANTS))
+def test_mutant_fails_exactly_its_checks(name, tmp_path):
+    path, *edits, only, expected = MUTANTS[name]
+    text = (REF / path).read_text()
+    for old, new in zip(edits[0::2], edits[1::2]):
+        assert text.count(old) == 1, "the mutant's edit %r no longer applies to the reference" % old
+        text = text.replace(old, new)
+    kwargs = {"rnn_layers" if path == "rnn_layers.py" else "rnn": text}
+    sub = write_submission(tmp_path / name, **kwargs)
+    report = grade([sub], tmp_path / "out", "--seed", "11", "--only", only)[name]
+    assert failing(report) == expected
+
+
+def test_every_check_is_seen_failing():
+    from grader.config import GradingConfig
+    from grader.plugins import get_plugin_manager
+    from grader.session import collect_exercises
+
+    ids = {c.id for ex in collect_exercises(get_plugin_manager(), GradingConfig(seed=0)) for c in ex.checks}
+    seen = set().union(*(m[-1] for m in MUTANTS.values()), *EXPECTED_FAILURES.values())
+    assert ids - seen == set()
