@@ -7,17 +7,15 @@ from typing import Iterable
 import pluggy
 
 from grader import hookspecs
+from grader.writers import WRITER_PLUGINS
 
-DEFAULT_PLUGINS = (
+EXERCISE_PLUGINS = (
     "exercises.captioning.options",
     "exercises.rnn_captioning",
     "exercises.lstm_captioning",
-    "grader.writers.json_report",
-    "grader.writers.html_report",
-    "grader.writers.gradescope",
-    "grader.writers.junit",
-    "grader.writers.grades_csv",
 )
+
+DEFAULT_PLUGINS = EXERCISE_PLUGINS + WRITER_PLUGINS
 """Built-in features, each a plugin module: the exercise packs and the output writers."""
 
 ENTRY_POINT_GROUP = "grader"

@@ -19,7 +19,7 @@ from grader.config import GradingConfig
 from grader.model import CheckResult, ExerciseSummary, GraderInfo, Metric, Report, SubmissionInfo
 from grader.staging import REFERENCE_ROOT, stage
 from grader.submission import STUDENT_FILES, Submission
-from grader.worker.client import Executor, StudentError, WorkerCrashed, WorkerTimeout
+from grader.worker.client import Executor, ExecutorStats, StudentError, WorkerCrashed, WorkerTimeout
 
 IMPORT_TIMEOUT_S = 30.0
 STDOUT_SHOWN = 4000
@@ -60,7 +60,9 @@ class Grader:
         self.exercises = exercises
         self.config = config
         self.fixtures = fixtures
-        self.reference = Executor(REFERENCE_ROOT, "the reference")
+        self.student_stats = ExecutorStats()
+        self.reference_stats = ExecutorStats()
+        self.reference = Executor(REFERENCE_ROOT, "the reference", stats=self.reference_stats)
 
     def close(self) -> None:
         self.reference.close()
@@ -68,7 +70,7 @@ class Grader:
     def grade(self, submission: Submission) -> Report:
         with tempfile.TemporaryDirectory(prefix="grader-%s-" % submission.id) as scratch:
             root = stage(submission, Path(scratch))
-            student = Executor(root, "the student's code")
+            student = Executor(root, "the student's code", stats=self.student_stats)
             try:
                 broken = self._import_modules(submission, student)
                 results = [self._run(check, ex, student, broken)

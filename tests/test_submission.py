@@ -229,6 +229,37 @@ def test_large_files_are_cut_with_a_problem_in_zips(tmp_path):
     assert len(sub.problems) == 1 and "rnn_layers.py" in sub.problems[0] and "cut" in sub.problems[0]
 
 
+def test_a_zip_bomb_is_read_only_up_to_the_limit(tmp_path):
+    import tracemalloc
+
+    huge = 6 * MAX_FILE_BYTES
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("assignment3/cs231n/rnn_layers.py", bytes(huge))
+    assert path.stat().st_size < huge // 100
+    tracemalloc.start()
+    try:
+        (sub,) = discover([path])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(sub.files["rnn_layers.py"]) == MAX_FILE_BYTES and sub.problems
+    assert peak < 3 * MAX_FILE_BYTES  # never decompressed the whole member
+
+
+def test_the_shallowest_package_wins(tmp_path):
+    old = {"rnn_layers.py": b"# an old copy\n"}
+    files = assignment_files()
+    files.update({"backup/cs231n/" + k: v for k, v in old.items()})
+    files.update({"a/b/cs231n/" + k: v for k, v in old.items()})
+    (sub,) = discover([make_zip(tmp_path / "two.zip", {"assignment3/" + k: v for k, v in files.items()})])
+    assert sub.files == STUDENT_CONTENT
+    root = tmp_path / "folder"
+    write_tree(root, {"assignment3/" + k: v for k, v in files.items()})
+    write_tree(root, {"0old/x/cs231n/" + k: v for k, v in old.items()})
+    assert load_folder(root).files == STUDENT_CONTENT  # breadth first: assignment3/cs231n before 0old/x/cs231n
+
+
 def test_a_file_of_exactly_the_limit_is_kept_whole(tmp_path):
     exact = b"#" * MAX_FILE_BYTES
     root = make_assignment(tmp_path / "assignment3", student={"rnn_layers.py": exact}, extra=False)
@@ -253,7 +284,7 @@ def test_missing_path_is_a_usage_error(tmp_path):
 def test_non_zip_file_is_a_usage_error(tmp_path):
     f = tmp_path / "rnn_layers.py"
     f.write_text("x = 1\n")
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="neither a folder nor a .zip"):
         discover([f])
 
 

@@ -187,6 +187,12 @@ def no_deadline_leak(shared):
     yield
 
 
+def starts(executor: Executor) -> int:
+    """How many workers this executor started (``executor.stats.starts``; ``executor.starts`` before that)."""
+    stats = getattr(executor, "stats", None)
+    return stats.starts if stats is not None else executor.starts
+
+
 def gone(pid: int) -> bool:
     """The process no longer exists (or is a zombie waiting for whoever adopted it)."""
     try:
@@ -403,7 +409,7 @@ def test_sys_exit_and_keyboard_interrupt_are_student_errors(executor):
         executor.call("m.interrupts")
     assert info.value.type_name == "KeyboardInterrupt"
     assert executor.call("m.square", np.array(2.0)) == 4.0
-    assert executor.starts == 1  # the same worker kept answering
+    assert starts(executor) == 1  # the same worker kept answering
 
 
 # --------------------------------------------------------------------------------------------- crashes and hangs
@@ -419,7 +425,7 @@ def test_hard_exit_is_a_crash_and_the_next_call_gets_a_fresh_worker(executor):
     assert executor.worker is None
     assert_process_gone(first)
     assert executor.call("m.square", np.array(4.0)) == 16.0
-    assert executor.starts == 2
+    assert starts(executor) == 2
     assert executor.worker.proc.pid != first.pid
 
 
@@ -436,7 +442,7 @@ def test_a_worker_killed_by_a_signal_is_described(executor):
         timer.join()
     assert_process_gone(proc)
     assert executor.call("m.square", np.array(5.0)) == 25.0
-    assert executor.starts == 2
+    assert starts(executor) == 2
 
 
 def test_a_worker_that_died_between_requests_is_replaced(executor):
@@ -445,7 +451,7 @@ def test_a_worker_that_died_between_requests_is_replaced(executor):
     os.kill(executor.worker.proc.pid, signal.SIGKILL)
     executor.worker.proc.wait(timeout=5)
     assert executor.call("m.square", np.array(5.0)) == 25.0
-    assert executor.starts == 2
+    assert starts(executor) == 2
 
 
 def test_infinite_loop_times_out_and_the_process_group_is_killed(executor, tmp_path):
@@ -464,7 +470,7 @@ def test_infinite_loop_times_out_and_the_process_group_is_killed(executor, tmp_p
     assert wait_gone(read_pid(pid_file))  # the student's own child died with the group
     executor.deadline = time.monotonic() + 30
     assert executor.call("m.square", np.array(2.0)) == 4.0
-    assert executor.starts == 2
+    assert starts(executor) == 2
 
 
 def test_plain_infinite_loop_times_out(executor):

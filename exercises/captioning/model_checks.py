@@ -30,7 +30,7 @@ OVERFIT_MODEL = {
 }
 """Smaller than the notebook's model (512/256 with lr 5e-3) so both runs take ~2 s, with the learning
 rate raised so that the reference still ends well below the notebook's thresholds (calibrated on the
-reference over many seeds, see tests/test_calibration.py)."""
+reference over many seeds, see tests/test_reference_seeds.py)."""
 
 
 # ------------------------------------------------------------------------------------------ helpers

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -60,7 +61,7 @@ class WorkerProcess:
         env.update(SINGLE_THREADED)
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=None, stderr=None,
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             pass_fds=(to_worker_r, from_worker_w), start_new_session=True, close_fds=True,
             env=env, cwd=str(root),
         )
@@ -91,11 +92,29 @@ class WorkerProcess:
         return "exited with code %d" % code
 
 
+@dataclass
+class ExecutorStats:
+    """Where the time went, summed over every worker of one role (student or reference)."""
+
+    starts: int = 0
+    start_s: float = 0.0
+    """Starting workers: the process, the interpreter, numpy (until the worker first answers)."""
+    requests: int = 0
+    roundtrip_s: float = 0.0
+    """Requests from send to answer, worker starts excluded."""
+    compute_s: float = 0.0
+    """The part of the round trips spent inside the worker's operations (student or reference code)."""
+
+    @property
+    def transport_s(self) -> float:
+        return max(0.0, self.roundtrip_s - self.compute_s)
+
+
 class Executor:
     """Runs requests against one ``cs231n`` package (a submission's or the reference) in a worker."""
 
     def __init__(self, root: Path, label: str, env: dict[str, str] | None = None,
-                 command_prefix: Sequence[str] = ()):
+                 command_prefix: Sequence[str] = (), stats: ExecutorStats | None = None):
         self.root = Path(root)
         self.label = label
         self.env = env
@@ -103,8 +122,7 @@ class Executor:
         self.worker: WorkerProcess | None = None
         self.deadline: float | None = None
         self.stdout: list[str] = []
-        self.starts = 0
-        self.start_time = 0.0
+        self.stats = stats if stats is not None else ExecutorStats()
 
     # ------------------------------------------------------------------ lifecycle
     def _ensure(self) -> WorkerProcess:
@@ -113,8 +131,9 @@ class Executor:
                 self.worker.kill()
             t0 = time.monotonic()
             self.worker = WorkerProcess(self.root, self.env, self.command_prefix)
-            self.start_time += time.monotonic() - t0
-            self.starts += 1
+            self.stats.starts += 1
+            self._exchange(self.worker, {"op": "ping"})
+            self.stats.start_s += time.monotonic() - t0
         return self.worker
 
     def close(self) -> None:
@@ -143,6 +162,23 @@ class Executor:
 
     def _request(self, message: dict) -> Any:
         worker = self._ensure()
+        t0 = time.monotonic()
+        response = self._exchange(worker, message)
+        self.stats.requests += 1
+        self.stats.roundtrip_s += time.monotonic() - t0
+        if isinstance(response.get("compute_s"), float):
+            self.stats.compute_s += response["compute_s"]
+        stdout = response.get("stdout")
+        if isinstance(stdout, str) and stdout:
+            self.stdout.append(stdout)
+        if not response["ok"]:
+            err = response.get("error") if isinstance(response.get("error"), dict) else {}
+            raise StudentError(str(err.get("type", "Error")), str(err.get("message", "")),
+                               str(err.get("traceback", "")), stdout if isinstance(stdout, str) else "")
+        return response.get("value")
+
+    def _exchange(self, worker: WorkerProcess, message: dict) -> dict:
+        """Send one request and wait (until the deadline) for its answer; discard the worker on failure."""
         try:
             worker.channel.send(message)
             response = worker.channel.receive(self.deadline)
@@ -156,14 +192,7 @@ class Executor:
         if not isinstance(response, dict) or "ok" not in response:
             self.discard()
             raise WorkerCrashed("the worker running %s sent a malformed answer" % self.label)
-        stdout = response.get("stdout")
-        if isinstance(stdout, str) and stdout:
-            self.stdout.append(stdout)
-        if not response["ok"]:
-            err = response.get("error") if isinstance(response.get("error"), dict) else {}
-            raise StudentError(str(err.get("type", "Error")), str(err.get("message", "")),
-                               str(err.get("traceback", "")), stdout if isinstance(stdout, str) else "")
-        return response.get("value")
+        return response
 
     def import_module(self, module: str) -> None:
         self.request({"op": "import", "module": module})

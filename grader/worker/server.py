@@ -16,6 +16,7 @@ import os
 import random
 import sys
 import tempfile
+import time
 import traceback
 from typing import Any
 
@@ -62,10 +63,12 @@ class Worker:
             except Exception:
                 return
             self.reset_capture()
+            start = time.perf_counter()
             try:
                 response = {"ok": True, "value": self.dispatch(request)}
             except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
                 response = {"ok": False, "error": self.describe_error(exc)}
+            response["compute_s"] = time.perf_counter() - start
             response["stdout"] = self.read_capture()
             try:
                 self.channel.send(response, to_handle=self.store)
@@ -101,6 +104,8 @@ class Worker:
     # ------------------------------------------------------------------ operations
     def dispatch(self, request: dict) -> Any:
         op = request["op"]
+        if op == "ping":
+            return None
         if op == "import":
             importlib.import_module("%s.%s" % (PACKAGE, request["module"]))
             return None
