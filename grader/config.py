@@ -17,7 +17,8 @@ class GradingConfig:
     only: tuple[str, ...] = ()
     out_dir: Path | None = None
     options: dict[str, Any] = field(default_factory=dict)
-    isolation: str = "none (subprocess with resource limits)"
+    isolation: str = ("process boundary only: student code runs in separate worker processes "
+                      "(no OS sandbox, no resource limits yet)")
 
     def option(self, name: str, default: Any = None) -> Any:
         return self.options.get(name, default)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from exercises.captioning.data import sample_minibatch, subsample_train
+from exercises.captioning.data import sample_minibatch, subsample_distinct_images
 from grader.checks import PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Outcome
 from grader.compare import compare_outputs, describe, expect_array, expect_tuple
 from grader.numgrad import numeric_param_gradient
@@ -256,7 +256,7 @@ def run_overfit(ctx: CheckContext, cell_type: str, threshold: float) -> Outcome:
     """The notebook's overfit run with a grader-driven solver; the reference measures the final loss."""
     data = ctx.fixtures["data"]
     rs = np.random.RandomState(ctx.seed)
-    small = subsample_train(data, OVERFIT["max_train"], rs)
+    small = subsample_distinct_images(data, OVERFIT["max_train"], rs)
     vocab = {str(w): int(i) for w, i in data["word_to_idx"].items()}
     V, D = len(vocab), int(data["train_features"].shape[1])
     setup = OVERFIT_MODEL[cell_type]

@@ -14,6 +14,7 @@ This module only imports the standard library and numpy: the worker imports it t
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import os
@@ -31,6 +32,8 @@ ALLOWED_DTYPE_KINDS = "biuf"
 MAX_HEADER_BYTES = 64 * 2**20
 MAX_ARRAY_BYTES = 1 * 2**30
 MAX_DEPTH = 32
+PIPE_BYTES = 1 << 20
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
 class ProtocolError(Exception):
@@ -114,8 +117,11 @@ def encode(value: Any, to_handle=None) -> tuple[bytes, list[memoryview]]:
     return payload, [memoryview(a.reshape(-1).view(np.uint8)) for a in fixed]
 
 
-def decode(header: Any, buffers: list[bytes]) -> Any:
-    """Rebuild a value tree from a header and buffers, validating every array against its claims."""
+def decode(header: Any, buffers: list[bytes] | list[bytearray], owned: bool = False) -> Any:
+    """Rebuild a value tree from a header and buffers, validating every array against its claims.
+
+    ``owned``: the buffers are fresh bytearrays nobody else holds, so arrays may use them without a copy.
+    """
 
     def dec(v: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
@@ -169,7 +175,8 @@ def decode(header: Any, buffers: list[bytes]) -> Any:
         buf = buffers[index]
         if math.prod(shape) * dtype.itemsize != len(buf):  # exact: np.prod in int64 can wrap around
             raise ProtocolError("array size does not match its shape and dtype")
-        return np.frombuffer(buf, dtype=dtype).reshape(shape).copy()
+        array = np.frombuffer(buf, dtype=dtype).reshape(shape)
+        return array if owned and isinstance(buf, bytearray) else array.copy()
 
     return dec(header, 0)
 
@@ -219,6 +226,11 @@ class Channel:
     def __init__(self, read_fd: int, write_fd: int):
         self.read_fd = read_fd
         self.write_fd = write_fd
+        for fd in (read_fd, write_fd):
+            try:
+                fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES)
+            except (OSError, ValueError):
+                pass  # not a pipe, or the system's limit is lower: the default size works too
 
     def send(self, value: Any, to_handle=None) -> None:
         payload, buffers = encode(value, to_handle)
@@ -235,9 +247,9 @@ class Channel:
         except (ValueError, RecursionError) as exc:
             raise ProtocolError("header is not JSON") from exc
         buffers = [self._read_exact(n, deadline) for n in _buffer_sizes(header)]
-        return decode(header, buffers)
+        return decode(header, buffers, owned=True)
 
-    def _read_exact(self, n: int, deadline: float | None) -> bytes:
+    def _read_exact(self, n: int, deadline: float | None) -> bytearray:
         out = bytearray(n)
         view = memoryview(out)
         got = 0
@@ -249,12 +261,11 @@ class Channel:
                 ready, _, _ = select.select([self.read_fd], [], [], remaining)
                 if not ready:
                     raise ChannelTimeout()
-            chunk = os.read(self.read_fd, min(n - got, 1 << 20))
-            if not chunk:
+            count = os.readv(self.read_fd, [view[got:got + (1 << 20)]])
+            if not count:
                 raise ChannelClosed()
-            view[got:got + len(chunk)] = chunk
-            got += len(chunk)
-        return bytes(out)
+            got += count
+        return out
 
     def close(self) -> None:
         for fd in (self.read_fd, self.write_fd):
