@@ -107,9 +107,6 @@ def _grade(pm, args) -> int:
 def _check(pm, args) -> int:
     config = _config(args, args.out)
     exercises = collect_exercises(pm, config)
-    if args.path.is_dir() and not (args.path / "cs231n").is_dir() and args.path.name != "cs231n":
-        if not any((args.path / p).is_dir() for p in ("assignment3",)):
-            raise UsageError("%s is not an assignment folder (no cs231n/ inside)" % args.path)
     submissions = discover([args.path])
     if len(submissions) != 1:
         raise UsageError("%s holds %d submissions; `grader check` takes one" % (args.path, len(submissions)))
