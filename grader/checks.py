@@ -98,6 +98,9 @@ class Exercise:
     checks: tuple[Check, ...]
     fixtures: Callable[[GradingConfig], dict[str, Any]] | None = None
     """Builds data the checks share (once per grading run, in the grader's process)."""
+    runtime: str = "numpy"
+    """The kind of worker its checks run in (see ``grader.runtimes``): numpy-only exercises never load
+    TensorFlow."""
 
     @property
     def points(self) -> float:

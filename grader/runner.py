@@ -5,6 +5,7 @@ is within threshold (or it says so without a metric) and nothing went wrong on t
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 import tempfile
@@ -17,6 +18,7 @@ from grader import __version__
 from grader.checks import Check, CheckContext, CheckFailure, Exercise
 from grader.config import GradingConfig
 from grader.model import CheckResult, ExerciseSummary, GraderInfo, Metric, Report, SubmissionInfo
+from grader.runtimes import worker_env
 from grader.staging import REFERENCE_ROOT, stage
 from grader.submission import STUDENT_FILES, Submission
 from grader.worker.client import Executor, ExecutorStats, StudentError, WorkerCrashed, WorkerTimeout
@@ -33,7 +35,7 @@ def select(exercises: list[Exercise], only: tuple[str, ...]) -> list[Exercise]:
     for ex in exercises:
         checks = tuple(c for c in ex.checks if any(_matches(c, ex, key) for key in only))
         if checks:
-            picked.append(Exercise(ex.id, ex.title, checks, ex.fixtures))
+            picked.append(dataclasses.replace(ex, checks=checks))
     return picked
 
 
@@ -54,7 +56,7 @@ def known_ids(exercises: list[Exercise]) -> set[str]:
 
 
 class Grader:
-    """Grades submissions with one reference worker; not shared between threads."""
+    """Grades submissions with one reference worker per runtime; not shared between threads."""
 
     def __init__(self, exercises: list[Exercise], config: GradingConfig, fixtures: dict[str, dict[str, Any]]):
         self.exercises = exercises
@@ -62,21 +64,35 @@ class Grader:
         self.fixtures = fixtures
         self.student_stats = ExecutorStats()
         self.reference_stats = ExecutorStats()
-        self.reference = Executor(REFERENCE_ROOT, "the reference", stats=self.reference_stats)
+        self.references: dict[str, Executor] = {}
+
+    def reference(self, runtime: str) -> Executor:
+        if runtime not in self.references:
+            self.references[runtime] = Executor(REFERENCE_ROOT, "the reference", env=worker_env(runtime),
+                                                stats=self.reference_stats)
+        return self.references[runtime]
 
     def close(self) -> None:
-        self.reference.close()
+        for executor in self.references.values():
+            executor.close()
 
     def grade(self, submission: Submission) -> Report:
         with tempfile.TemporaryDirectory(prefix="grader-%s-" % submission.id) as scratch:
             root = stage(submission, Path(scratch))
-            student = Executor(root, "the student's code", stats=self.student_stats)
+            students: dict[str, Executor] = {}
             try:
-                broken = self._import_modules(submission, student)
-                results = [self._run(check, ex, student, broken)
-                           for ex in self.exercises for check in ex.checks]
+                results = []
+                for runtime in dict.fromkeys(ex.runtime for ex in self.exercises):
+                    student = students[runtime] = Executor(root, "the student's code", env=worker_env(runtime),
+                                                           stats=self.student_stats)
+                    exercises = [ex for ex in self.exercises if ex.runtime == runtime]
+                    broken = self._import_modules(submission, student, exercises)
+                    results += [(ex, self._run(check, ex, student, broken)) for ex in exercises for check in ex.checks]
             finally:
-                student.close()
+                for student in students.values():
+                    student.close()
+        order = {c.id: i for i, c in enumerate(c for ex in self.exercises for c in ex.checks)}
+        results = [r for _, r in sorted(results, key=lambda pair: order[pair[1].id])]
         summaries = [ExerciseSummary(ex.id, ex.title,
                                      round(sum(r.score for r in results if r.exercise == ex.id), 4), ex.points)
                      for ex in self.exercises]
@@ -90,10 +106,11 @@ class Grader:
         needed = {module_file(m) for ex in self.exercises for c in ex.checks for m in c.modules}
         return sorted(f for f in needed if f not in submission.files)
 
-    def _import_modules(self, submission: Submission, student: Executor) -> dict[str, CheckResult]:
+    def _import_modules(self, submission: Submission, student: Executor,
+                        exercises: list[Exercise]) -> dict[str, tuple[str, dict[str, Any]]]:
         """Import each needed student module once; a failure becomes the result of every check needing it."""
         broken: dict[str, tuple[str, dict[str, Any]]] = {}
-        modules = sorted({m for ex in self.exercises for c in ex.checks for m in c.modules})
+        modules = sorted({m for ex in exercises for c in ex.checks for m in c.modules})
         for module in modules:
             path = module_file(module)
             if path not in submission.files:
@@ -120,10 +137,11 @@ class Grader:
             if module in broken:
                 result.message, result.details = broken[module][0], dict(broken[module][1])
                 return result
-        ctx = CheckContext(check, self.config, student, self.reference, self.fixtures.get(exercise.id, {}))
+        reference = self.reference(exercise.runtime)
+        ctx = CheckContext(check, self.config, student, reference, self.fixtures.get(exercise.id, {}))
         timeout = self.config.timeout_s * check.timeout_factor
         start = time.monotonic()
-        student.deadline = self.reference.deadline = start + timeout
+        student.deadline = reference.deadline = start + timeout
         student.stdout.clear()
         try:
             outcome = check.run(ctx)
@@ -146,21 +164,21 @@ class Grader:
                 result.metric.value = failure.metric_value
             ctx.details.update(failure.details)
         except WorkerTimeout as exc:
-            if exc.executor is self.reference:
+            if exc.executor is reference:
                 result.message = "internal grader error: the reference did not answer in time"
             else:
                 result.status = "timeout"
                 result.message = ("stopped after %.0f s without an answer (an infinite loop or a very slow "
                                   "implementation?)" % timeout)
         except StudentError as exc:
-            if exc.executor is self.reference:
+            if exc.executor is reference:
                 result.message = "internal grader error: the reference raised %s" % exc
                 ctx.details["traceback"] = exc.traceback
             else:
                 result.message = "%s raised %s" % (_targets(check), exc)
                 ctx.details["traceback"] = exc.traceback
         except WorkerCrashed as exc:
-            prefix = "internal grader error" if exc.executor is self.reference else _targets(check)
+            prefix = "internal grader error" if exc.executor is reference else _targets(check)
             result.message = "%s: %s" % (prefix, exc)
         except Exception as exc:  # a bug of the grader itself: say so, keep grading
             result.message = "internal grader error: %s: %s" % (type(exc).__name__, exc)

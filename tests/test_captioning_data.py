@@ -101,20 +101,20 @@ def test_word_frequencies_are_skewed(data):
     assert (data["train_captions"] == data["word_to_idx"]["<UNK>"]).any()
 
 
-def test_images_with_the_same_features_share_caption_words(data):
-    """Near-identical features mark identical attributes; their usual words agree, other images' do not."""
-    features = data["train_features"].astype(np.float64)
+def test_images_with_similar_features_share_caption_words(data):
+    """Features carry the caption's attributes: nearest neighbours in feature space share their usual words
+    far more than random pairs of images do, while every image stays distinct (so it can be memorised)."""
+    features = data["train_features"][:400].astype(np.float64)
     sq = (features**2).sum(axis=1)
     dist = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * features @ features.T, 0))
-    far = dist[np.triu_indices_from(dist, k=1)]
-    threshold = 0.3 * np.median(far)
-    assert not np.any((far > 0.6 * threshold) & (far < 1.4 * threshold)), "features do not separate images"
-    same = np.argwhere(np.triu(dist < threshold, k=1))
-    different = np.argwhere(np.triu(dist > threshold, k=1))[:: 10_000]
-    assert len(same) >= 20 and len(different) >= 100
+    np.fill_diagonal(dist, np.inf)
+    assert dist.min() > 0.3 * np.median(dist[np.isfinite(dist)]), "two images have near-identical features"
+    nearest = [(i, int(np.argmin(dist[i]))) for i in range(len(features))]
+    rng = np.random.default_rng(0)
+    random_pairs = [(int(i), int(j)) for i, j in rng.integers(len(features), size=(400, 2)) if i != j]
 
     specials = {data["word_to_idx"][t] for t in SPECIALS}
-    by_image = [[] for _ in range(len(features))]
+    by_image = [[] for _ in range(data["train_features"].shape[0])]
     for caption, image in zip(data["train_captions"].tolist(), data["train_image_idxs"].tolist()):
         by_image[image].append(set(caption) - specials)
 
@@ -122,11 +122,10 @@ def test_images_with_the_same_features_share_caption_words(data):
         return {w for w in set().union(*by_image[image]) if sum(w in c for c in by_image[image]) >= 3}
 
     def overlap(pairs):
-        scores = [len((a := usual_words(i)) & (b := usual_words(j))) / len(a | b) for i, j in pairs]
+        scores = [len((a := usual_words(i)) & (b := usual_words(j))) / max(len(a | b), 1) for i, j in pairs]
         return float(np.mean(scores))
 
-    assert overlap(same) > 0.7
-    assert overlap(different) < 0.35
+    assert overlap(nearest) > overlap(random_pairs) + 0.25
 
 
 def test_complete_destination_is_reused_and_no_temp_dirs_remain(coco_dir):

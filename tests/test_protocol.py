@@ -536,3 +536,17 @@ def test_decode_never_allows_pickle_via_numpy(monkeypatch):
     with pytest.raises(ProtocolError):
         decode({"__nd__": 0, "dtype": "|O", "shape": [1], "nbytes": 8}, [b"\0" * 8])
     assert called == []
+
+
+def test_closing_a_channel_twice_leaves_reused_fd_numbers_alone():
+    r, w = os.pipe()
+    channel = Channel(r, w)
+    channel.close()
+    r2, w2 = os.pipe()  # very likely the same numbers again
+    try:
+        channel.close()
+        os.fstat(r2)
+        os.fstat(w2)
+    finally:
+        os.close(r2)
+        os.close(w2)

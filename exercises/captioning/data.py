@@ -17,7 +17,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-DATA_VERSION = 1
+DATA_VERSION = 2
 """Bump whenever the synthetic content changes, so that stale caches are not reused."""
 
 NUM_TRAIN_IMAGES = 2000
@@ -147,7 +147,7 @@ def _write_dataset(out: Path, seed: int) -> None:
         attributes.append(choice + first)
         embedded += embedding[choice]
         first += size
-    features = embedded + 0.1 * rng.standard_normal((num_images, FEATURE_DIM))
+    features = embedded + 0.4 * rng.standard_normal((num_images, FEATURE_DIM))  # each image also unique
     features = (features - features.mean(axis=0)).astype(np.float32)
     captions = _captions(np.stack(attributes, axis=1), rng)
     image_ids = rng.choice(600_000, size=num_images, replace=False)

@@ -268,11 +268,14 @@ class Channel:
         return out
 
     def close(self) -> None:
-        for fd in (self.read_fd, self.write_fd):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        """Close both ends once; later calls do nothing (a second ``os.close`` could hit a reused fd number)."""
+        fds, self.read_fd, self.write_fd = (self.read_fd, self.write_fd), -1, -1
+        for fd in fds:
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
 
 
 def _write_all(fd: int, data: bytes | memoryview) -> None:
