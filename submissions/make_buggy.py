@@ -10,7 +10,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE.parent / "reference" / "cs231n"
-STUDENT_FILES = ("rnn_layers.py", "classifiers/rnn.py")
+STUDENT_FILES = ("rnn_layers.py", "classifiers/rnn.py", "net_visualization_tensorflow.py",
+                 "style_transfer_tensorflow.py", "gan_tf.py")
 
 BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
     # name: (student file, the bug in words, literal edits of the reference file)
@@ -40,6 +41,8 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
         ("        _, grads[\"W_proj\"], grads[\"b_proj\"] = affine_backward(dh0, proj_cache)",
          "        _, grads[\"W_proj\"], grads[\"b_proj\"] = affine_backward(dh0 * (1 - h0 ** 2), proj_cache)"),
     ]),
+    # --- network visualization and style transfer (net_visualization_tensorflow.py, style_transfer_tensorflow.py)
+    # --- GANs (gan_tf.py)
 }
 
 
@@ -49,8 +52,9 @@ def make(name: str, root: Path = HERE) -> Path:
     dest = root / name
     shutil.rmtree(dest, ignore_errors=True)
     for rel in ("__init__.py", "classifiers/__init__.py") + STUDENT_FILES:
-        (dest / "cs231n" / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(REFERENCE / rel, dest / "cs231n" / rel)
+        if (REFERENCE / rel).is_file():
+            (dest / "cs231n" / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(REFERENCE / rel, dest / "cs231n" / rel)
     target = dest / "cs231n" / path
     text = target.read_text()
     for old, new in edits:

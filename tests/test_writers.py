@@ -273,3 +273,28 @@ def test_html_long_message_is_shown_in_full(report):
     report.checks[1].message = "shape mismatch " * 20
     html = html_report.render_report(report)
     assert f'<div class="message">{report.checks[1].message}</div>' in html
+
+
+def test_images_artifact_is_shown_as_png_pictures(tmp_path):
+    import base64
+    import zlib
+
+    import numpy as np
+
+    from grader.pictures import grid, images_artifact, png_bytes
+
+    picture = np.linspace(0, 1, 4 * 5 * 3).reshape(4, 5, 3)
+    png = png_bytes(picture)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    idat = png[png.index(b"IDAT") + 4:png.index(b"IEND") - 8]
+    raw = zlib.decompress(idat)
+    assert len(raw) == 4 * (1 + 5 * 3) and raw[0] == 0  # four filter-0 rows of 5 RGB pixels
+    assert grid([picture] * 3, columns=2, pad=1).shape == (2 * 5 + 1, 2 * 6 + 1, 3)
+    artifact = images_artifact("saliency", [("yours", picture), ("reference", picture[:, :, 0])])
+    report = make_report()
+    report.checks[0].artifacts.append(artifact)
+    report.checks[0].artifacts.append({"kind": "images", "title": "bad", "images": [{"label": "x", "png": "\"><script>"}]})
+    html = html_report.render_report(report)
+    assert html.count("data:image/png;base64,") == 2
+    assert base64.b64encode(png).decode() in html
+    assert "\"><script>" not in html

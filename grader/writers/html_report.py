@@ -150,14 +150,25 @@ def curve_svg(artifact: dict[str, Any]) -> Markup:
     return Markup("".join(out))
 
 
+def _pictures(artifact: dict[str, Any]) -> dict[str, Any]:
+    """An ``images`` artifact: a title and (label, data URI) pairs; only well-formed base64 PNGs are kept."""
+    shown = []
+    for item in artifact.get("images") or []:
+        png = str(item.get("png", "")) if isinstance(item, dict) else ""
+        if png and all(c.isalnum() or c in "+/=" for c in png):
+            shown.append((str(item.get("label", "")), "data:image/png;base64," + png))
+    return {"title": str(artifact.get("title", "")), "images": shown}
+
+
 def _check_view(check: CheckResult) -> dict[str, Any]:
     return {
         "check": check,
         "comparison": metric_comparison(check.metric) if check.metric else "",
         "sections": _detail_sections(check.details),
         "curves": [curve_svg(a) for a in check.artifacts if a.get("kind") == "curve"],
+        "pictures": [_pictures(a) for a in check.artifacts if a.get("kind") == "images"],
         "other_artifacts": [str(a.get("title") or a.get("kind") or "artifact")
-                            for a in check.artifacts if a.get("kind") != "curve"],
+                            for a in check.artifacts if a.get("kind") not in ("curve", "images")],
     }
 
 
