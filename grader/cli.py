@@ -40,6 +40,8 @@ def build_parser(pm) -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, metavar="N", help="seed of the hidden inputs (default: random)")
         p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT_S, metavar="S",
                        help="per-check time limit in seconds (default %(default)s; training runs get more)")
+        p.add_argument("--no-sandbox", action="store_true",
+                       help="run student workers without bubblewrap (resource limits only; not for real grading)")
         pm.hook.grader_add_options(parser=p.add_argument_group("exercise options"))
 
     lst = sub.add_parser("list", help="list exercises and checks with their points")
@@ -63,11 +65,14 @@ def _positive_float(text: str) -> float:
 
 def _config(args: argparse.Namespace, out_dir: Path | None) -> GradingConfig:
     only = tuple(i.strip() for group in args.only for i in group.split(",") if i.strip())
-    reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout"}
+    reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout", "no_sandbox"}
     options = {k: v for k, v in vars(args).items() if k not in reserved}
     seed = args.seed if getattr(args, "seed", None) is not None else secrets.randbelow(2**31)
-    return GradingConfig(seed=seed, timeout_s=getattr(args, "timeout", DEFAULT_TIMEOUT_S), only=only,
-                         out_dir=out_dir, options=options)
+    config = GradingConfig(seed=seed, timeout_s=getattr(args, "timeout", DEFAULT_TIMEOUT_S), only=only,
+                           out_dir=out_dir, options=options, sandbox=not getattr(args, "no_sandbox", False))
+    if args.command != "list" and config.isolation.startswith("NOT ISOLATED"):
+        print("grader: WARNING: %s" % config.isolation, file=sys.stderr)
+    return config
 
 
 def main(argv: list[str] | None = None) -> int:

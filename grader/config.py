@@ -17,8 +17,14 @@ class GradingConfig:
     only: tuple[str, ...] = ()
     out_dir: Path | None = None
     options: dict[str, Any] = field(default_factory=dict)
-    isolation: str = ("process boundary only: student code runs in separate worker processes "
-                      "(no OS sandbox, no resource limits yet)")
+    sandbox: bool = True
+    """Isolate student workers with bubblewrap where available (``--no-sandbox`` turns it off)."""
+
+    @property
+    def isolation(self) -> str:
+        from grader.sandbox import Sandbox
+
+        return Sandbox(enabled=self.sandbox).describe()
 
     def option(self, name: str, default: Any = None) -> Any:
         return self.options.get(name, default)

@@ -19,6 +19,7 @@ from grader.checks import Check, CheckContext, CheckFailure, Exercise
 from grader.config import GradingConfig
 from grader.model import CheckResult, ExerciseSummary, GraderInfo, Metric, Report, SubmissionInfo
 from grader.runtimes import worker_env
+from grader.sandbox import Sandbox, hidden_paths
 from grader.staging import REFERENCE_ROOT, stage
 from grader.submission import STUDENT_FILES, Submission
 from grader.worker.client import Executor, ExecutorStats, StudentError, WorkerCrashed, WorkerTimeout
@@ -65,12 +66,24 @@ class Grader:
         self.student_stats = ExecutorStats()
         self.reference_stats = ExecutorStats()
         self.references: dict[str, Executor] = {}
+        self.sandbox = Sandbox(enabled=config.sandbox)
 
     def reference(self, runtime: str) -> Executor:
+        """The trusted reference's worker (no sandbox: it runs only the project's own code)."""
         if runtime not in self.references:
             self.references[runtime] = Executor(REFERENCE_ROOT, "the reference", env=worker_env(runtime),
                                                 stats=self.reference_stats)
         return self.references[runtime]
+
+    def student_executor(self, submission: Submission, scratch: Path, runtime: str) -> Executor:
+        """A sandboxed worker over the staged package ``scratch/pkg``, writing only to ``scratch/work``."""
+        package, work = scratch / "pkg", scratch / ("work-%s" % runtime)
+        self.sandbox.prepare(package, work)
+        hidden = hidden_paths([p for p in (self.config.out_dir, submission.path, submission.path.parent) if p])
+        prefix = self.sandbox.wrap([], package, work, hidden)
+        env = worker_env(runtime, home=work, extra=self.sandbox.env(runtime))
+        return Executor(package, "the student's code", env=env, command_prefix=prefix, stats=self.student_stats,
+                        cwd=work)
 
     def close(self) -> None:
         for executor in self.references.values():
@@ -78,13 +91,12 @@ class Grader:
 
     def grade(self, submission: Submission) -> Report:
         with tempfile.TemporaryDirectory(prefix="grader-%s-" % submission.id) as scratch:
-            root = stage(submission, Path(scratch))
+            stage(submission, Path(scratch) / "pkg")
             students: dict[str, Executor] = {}
             try:
                 results = []
                 for runtime in dict.fromkeys(ex.runtime for ex in self.exercises):
-                    student = students[runtime] = Executor(root, "the student's code", env=worker_env(runtime),
-                                                           stats=self.student_stats)
+                    student = students[runtime] = self.student_executor(submission, Path(scratch), runtime)
                     exercises = [ex for ex in self.exercises if ex.runtime == runtime]
                     broken = self._import_modules(submission, student, exercises)
                     results += [(ex, self._run(check, ex, student, broken)) for ex in exercises for check in ex.checks]
@@ -184,6 +196,10 @@ class Grader:
             result.message = "internal grader error: %s: %s" % (type(exc).__name__, exc)
             ctx.details["traceback"] = traceback.format_exc()[-4000:]
             print("grader: internal error in check %s: %s" % (check.id, exc), file=sys.stderr)
+        if student.tainted:
+            student.discard()
+            ctx.details["leftovers"] = ("your code left threads or processes running; they were stopped with "
+                                        "the worker, and the next check started a fresh one")
         result.duration_s = round(time.monotonic() - start, 3)
         result.score = check.points if result.status == "passed" else 0.0
         printed = "".join(student.stdout)

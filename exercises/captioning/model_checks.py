@@ -26,7 +26,7 @@ OVERFIT = {"max_train": 50, "batch_size": 25, "num_epochs": 50}
 
 OVERFIT_MODEL = {
     "rnn": {"hidden_dim": 256, "wordvec_dim": 128, "learning_rate": 1e-2, "lr_decay": 0.995},
-    "lstm": {"hidden_dim": 128, "wordvec_dim": 64, "learning_rate": 2e-2, "lr_decay": 0.995},
+    "lstm": {"hidden_dim": 192, "wordvec_dim": 96, "learning_rate": 2e-2, "lr_decay": 0.99},
 }
 """Smaller than the notebook's model (512/256 with lr 5e-3) so both runs take ~2 s, with the learning
 rate raised so that the reference still ends well below the notebook's thresholds (calibrated on the

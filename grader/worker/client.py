@@ -52,7 +52,8 @@ class WorkerCrashed(WorkerProblem):
 class WorkerProcess:
     """One running worker process with its two pipes."""
 
-    def __init__(self, root: Path, env: dict[str, str] | None = None, command_prefix: Sequence[str] = ()):
+    def __init__(self, root: Path, env: dict[str, str] | None = None, command_prefix: Sequence[str] = (),
+                 cwd: Path | None = None):
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         cmd = [*command_prefix, sys.executable, "-I", "-m", "grader.worker.server",
@@ -63,7 +64,7 @@ class WorkerProcess:
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             pass_fds=(to_worker_r, from_worker_w), start_new_session=True, close_fds=True,
-            env=env, cwd=str(root),
+            env=env, cwd=str(cwd or root),
         )
         os.close(to_worker_r)
         os.close(from_worker_w)
@@ -114,11 +115,14 @@ class Executor:
     """Runs requests against one ``cs231n`` package (a submission's or the reference) in a worker."""
 
     def __init__(self, root: Path, label: str, env: dict[str, str] | None = None,
-                 command_prefix: Sequence[str] = (), stats: ExecutorStats | None = None):
+                 command_prefix: Sequence[str] = (), stats: ExecutorStats | None = None, cwd: Path | None = None):
         self.root = Path(root)
         self.label = label
         self.env = env
         self.command_prefix = tuple(command_prefix)
+        self.cwd = cwd
+        self.tainted = False
+        """Set when student code left threads or processes running: the worker is replaced after the check."""
         self.worker: WorkerProcess | None = None
         self.deadline: float | None = None
         self.stdout: list[str] = []
@@ -130,7 +134,8 @@ class Executor:
             if self.worker is not None:
                 self.worker.kill()
             t0 = time.monotonic()
-            self.worker = WorkerProcess(self.root, self.env, self.command_prefix)
+            self.worker = WorkerProcess(self.root, self.env, self.command_prefix, self.cwd)
+            self.tainted = False
             self.stats.starts += 1
             self._exchange(self.worker, {"op": "ping"})
             self.stats.start_s += time.monotonic() - t0
@@ -168,6 +173,8 @@ class Executor:
         self.stats.roundtrip_s += time.monotonic() - t0
         if isinstance(response.get("compute_s"), float):
             self.stats.compute_s += response["compute_s"]
+        if response.get("leftovers"):
+            self.tainted = True
         stdout = response.get("stdout")
         if isinstance(stdout, str) and stdout:
             self.stdout.append(stdout)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import importlib
 import os
 import random
+import resource
 import sys
+import threading
 import tempfile
 import time
 import traceback
@@ -70,6 +72,7 @@ class Worker:
                 response = {"ok": False, "error": self.describe_error(exc)}
             response["compute_s"] = time.perf_counter() - start
             response["stdout"] = self.read_capture()
+            response["leftovers"] = leftovers()
             try:
                 self.channel.send(response, to_handle=self.store)
             except Exception as exc:  # e.g. an unencodable value in an odd place
@@ -227,10 +230,39 @@ def plain(value: Any, depth: int = 0) -> Any:
     return value
 
 
+LIMIT_NAMES = {"as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "nproc": resource.RLIMIT_NPROC,
+               "fsize": resource.RLIMIT_FSIZE, "nofile": resource.RLIMIT_NOFILE}
+
+
+def confine(limits: str | None, uid: str | None) -> None:
+    """Apply the grader's resource limits (``as=...,cpu=...``) and drop to an unprivileged user."""
+    for item in (limits or "").split(","):
+        if item:
+            name, _, value = item.partition("=")
+            resource.setrlimit(LIMIT_NAMES[name], (int(value), int(value)))
+    if uid:
+        os.setgroups([])
+        os.setgid(int(uid))
+        os.setuid(int(uid))
+
+
+def leftovers() -> int:
+    """Python threads besides the main one, plus child processes: what student code left running."""
+    children = 0
+    try:
+        for task in os.listdir("/proc/self/task"):
+            with open("/proc/self/task/%s/children" % task) as f:
+                children += len(f.read().split())
+    except OSError:
+        pass
+    return threading.active_count() - 1 + children
+
+
 def main(argv: list[str]) -> None:
     root, read_fd, write_fd = argv[0], int(argv[1]), int(argv[2])
-    channel = Channel(read_fd, write_fd)
     capture = tempfile.TemporaryFile(prefix="grader-stdout-")
+    confine(os.environ.pop("GRADER_LIMITS", None), os.environ.pop("GRADER_WORKER_UID", None))
+    channel = Channel(read_fd, write_fd)
     sys.stdout.flush()
     sys.stderr.flush()
     os.dup2(capture.fileno(), 1)
