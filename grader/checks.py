@@ -86,6 +86,8 @@ class Check:
     threshold: float | None = None
     timeout_factor: float = 1.0
     """Multiplies the run's per-check timeout (slow checks such as training runs get more)."""
+    instructor_only: bool = False
+    """Needs the live reference on values the student's code produced: skipped in self-check."""
     exercise: str = ""
 
 
@@ -117,11 +119,13 @@ class CheckList:
 
     def add(self, id: str, title: str, targets: str | tuple[str, ...], points: float, *,
             metric: str | None = None, threshold: float | None = None, timeout_factor: float = 1.0,
-            modules: tuple[str, ...] | None = None) -> Callable[[CheckFunction], CheckFunction]:
+            modules: tuple[str, ...] | None = None, instructor_only: bool = False
+            ) -> Callable[[CheckFunction], CheckFunction]:
         def register(fn: CheckFunction) -> CheckFunction:
             self.checks.append(Check(
                 id=id, title=title, targets=(targets,) if isinstance(targets, str) else tuple(targets),
                 points=points, run=fn, modules=modules or self.modules, metric=metric,
-                threshold=threshold, timeout_factor=timeout_factor, exercise=self.exercise))
+                threshold=threshold, timeout_factor=timeout_factor, instructor_only=instructor_only,
+                exercise=self.exercise))
             return fn
         return register

@@ -10,9 +10,13 @@ from grader import __version__
 from grader.config import DEFAULT_TIMEOUT_S, GradingConfig
 from grader.model import Report
 from grader.plugins import get_plugin_manager
-from grader.session import collect_exercises, grade_all
+from grader.bundle import INSTALLED_BUNDLE, Bundle, BundleError, load_bundle
+from grader.checks import PUBLIC_SEED
+from grader.session import collect_exercises, grade_all, make_bundle
+from grader.staging import REFERENCE_ROOT
 from grader.submission import UsageError, discover
-from grader.terminal import print_check_summary, print_exercise_list
+from grader.terminal import markdown_summary, print_check_summary, print_exercise_list
+from grader.writers import junit
 
 
 def build_parser(pm) -> argparse.ArgumentParser:
@@ -33,6 +37,18 @@ def build_parser(pm) -> argparse.ArgumentParser:
                        help="the assignment3/ folder or a zip (default: the current folder)")
     check.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML to FILE")
     check.add_argument("--out", type=Path, metavar="DIR", help="also write the full report into DIR")
+    check.add_argument("--answers", type=Path, metavar="FILE",
+                       help="the answer bundle to check against (default: the installed one; without any, the "
+                            "live reference where it is installed)")
+    check.add_argument("--summary", type=Path, metavar="FILE", help="also write a Markdown summary (for CI)")
+
+    bundle = sub.add_parser("bundle", help="write the public answer bundle for students' self-check",
+                            description="Grade the reference at the public seed and record its answers into FILE.")
+    bundle.add_argument("--out", type=Path, required=True, metavar="FILE", help="the bundle to write (.npz)")
+    bundle.add_argument("--seed", type=int, default=PUBLIC_SEED, metavar="N",
+                        help="the public seed (default %(default)s, the notebooks' seed)")
+    bundle.add_argument("--only", action="append", default=[], metavar="IDS", help="restrict the bundle")
+    pm.hook.grader_add_options(parser=bundle.add_argument_group("exercise options"))
 
     for p in (grade, check):
         p.add_argument("--only", action="append", default=[], metavar="IDS",
@@ -65,7 +81,8 @@ def _positive_float(text: str) -> float:
 
 def _config(args: argparse.Namespace, out_dir: Path | None) -> GradingConfig:
     only = tuple(i.strip() for group in args.only for i in group.split(",") if i.strip())
-    reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout", "no_sandbox"}
+    reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout", "no_sandbox",
+                "answers", "summary"}
     options = {k: v for k, v in vars(args).items() if k not in reserved}
     seed = args.seed if getattr(args, "seed", None) is not None else secrets.randbelow(2**31)
     config = GradingConfig(seed=seed, timeout_s=getattr(args, "timeout", DEFAULT_TIMEOUT_S), only=only,
@@ -86,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "grade":
             return _grade(pm, args)
+        if args.command == "bundle":
+            return _bundle(pm, args)
         return _check(pm, args)
     except UsageError as exc:
         print("grader: error: %s" % exc, file=sys.stderr)
@@ -109,7 +128,32 @@ def _grade(pm, args) -> int:
     return 0
 
 
+def _bundle(pm, args) -> int:
+    config = _config(args, None)
+    report, count = make_bundle(pm, config, args.out)
+    print("wrote %s: %d answers for %d checks at seed %d" % (args.out, count, len(report.checks), config.seed))
+    return 0
+
+
+def _answers(args) -> Bundle | None:
+    """The bundle self-check uses: --answers, else the installed one, else None (live reference)."""
+    path = args.answers or (INSTALLED_BUNDLE if INSTALLED_BUNDLE.is_file() else None)
+    if path is None:
+        if REFERENCE_ROOT is None:
+            raise UsageError("no answer bundle: pass --answers FILE (your course provides it)")
+        return None
+    try:
+        return load_bundle(path)
+    except BundleError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _check(pm, args) -> int:
+    bundle = _answers(args)
+    if bundle is not None:
+        if args.seed is not None and args.seed != bundle.seed:
+            raise UsageError("the answer bundle holds seed %d; --seed cannot change it" % bundle.seed)
+        args.seed = bundle.seed
     config = _config(args, args.out)
     exercises = collect_exercises(pm, config)
     submissions = discover([args.path])
@@ -117,13 +161,15 @@ def _check(pm, args) -> int:
         raise UsageError("%s holds %d submissions; `grader check` takes one" % (args.path, len(submissions)))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-    [report] = grade_all(submissions, exercises, config, pm, args.out)
-    print_check_summary(report)
+    [report] = grade_all(submissions, exercises, config, pm, args.out, bundle=bundle)
+    print_check_summary(report, "answer bundle (seed %d)" % bundle.seed if bundle else "live reference")
     if args.junit:
-        from grader.writers import junit
         args.junit.parent.mkdir(parents=True, exist_ok=True)
         junit.write_junit(report, args.junit)
-    return 0 if all(c.status == "passed" for c in report.checks) else 1
+    if args.summary:
+        args.summary.parent.mkdir(parents=True, exist_ok=True)
+        args.summary.write_text(markdown_summary(report))
+    return 0 if all(c.status in ("passed", "skipped") for c in report.checks) else 1
 
 
 if __name__ == "__main__":

@@ -12,12 +12,13 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from grader import __version__
 from grader.checks import Check, CheckContext, CheckFailure, Exercise
 from grader.config import GradingConfig
 from grader.model import CheckResult, ExerciseSummary, GraderInfo, Metric, Report, SubmissionInfo
+from grader.bundle import NotInBundle
 from grader.runtimes import worker_env
 from grader.sandbox import Sandbox, hidden_paths
 from grader.staging import REFERENCE_ROOT, stage
@@ -59,10 +60,16 @@ def known_ids(exercises: list[Exercise]) -> set[str]:
 class Grader:
     """Grades submissions with one reference worker per runtime; not shared between threads."""
 
-    def __init__(self, exercises: list[Exercise], config: GradingConfig, fixtures: dict[str, dict[str, Any]]):
+    def __init__(self, exercises: list[Exercise], config: GradingConfig, fixtures: dict[str, dict[str, Any]],
+                 reference_factory: Callable[[str], Executor] | None = None,
+                 provided: dict[str, bytes] | None = None):
+        """``reference_factory(runtime)`` replaces the live reference (a bundle's replay, a recorder);
+        ``provided`` the provided modules' sources (from a bundle, when the reference is not installed)."""
         self.exercises = exercises
         self.config = config
         self.fixtures = fixtures
+        self.reference_factory = reference_factory
+        self.provided = provided
         self.student_stats = ExecutorStats()
         self.reference_stats = ExecutorStats()
         self.references: dict[str, Executor] = {}
@@ -71,8 +78,9 @@ class Grader:
     def reference(self, runtime: str) -> Executor:
         """The trusted reference's worker (no sandbox: it runs only the project's own code)."""
         if runtime not in self.references:
-            self.references[runtime] = Executor(REFERENCE_ROOT, "the reference", env=worker_env(runtime),
-                                                stats=self.reference_stats)
+            self.references[runtime] = (self.reference_factory(runtime) if self.reference_factory else
+                                        Executor(REFERENCE_ROOT, "the reference", env=worker_env(runtime),
+                                                 stats=self.reference_stats))
         return self.references[runtime]
 
     def student_executor(self, submission: Submission, scratch: Path, runtime: str) -> Executor:
@@ -91,7 +99,7 @@ class Grader:
 
     def grade(self, submission: Submission) -> Report:
         with tempfile.TemporaryDirectory(prefix="grader-%s-" % submission.id) as scratch:
-            stage(submission, Path(scratch) / "pkg")
+            stage(submission, Path(scratch) / "pkg", self.provided)
             students: dict[str, Executor] = {}
             try:
                 results = []
@@ -105,8 +113,8 @@ class Grader:
                     student.close()
         order = {c.id: i for i, c in enumerate(c for ex in self.exercises for c in ex.checks)}
         results = [r for _, r in sorted(results, key=lambda pair: order[pair[1].id])]
-        summaries = [ExerciseSummary(ex.id, ex.title,
-                                     round(sum(r.score for r in results if r.exercise == ex.id), 4), ex.points)
+        summaries = [ExerciseSummary(ex.id, ex.title, round(sum(r.score for r in results if r.exercise == ex.id), 4),
+                                     round(sum(r.max_score for r in results if r.exercise == ex.id), 4))
                      for ex in self.exercises]
         return Report(
             submission=SubmissionInfo(submission.id, str(submission.path), submission.sha256),
@@ -150,6 +158,11 @@ class Grader:
                 result.message, result.details = broken[module][0], dict(broken[module][1])
                 return result
         reference = self.reference(exercise.runtime)
+        if check.instructor_only and not reference.live:
+            result.status, result.max_score = "skipped", 0.0
+            result.message = "instructor-only: needs the live reference on values your code produces"
+            return result
+        student.current_check = reference.current_check = check.id
         ctx = CheckContext(check, self.config, student, reference, self.fixtures.get(exercise.id, {}))
         timeout = self.config.timeout_s * check.timeout_factor
         start = time.monotonic()
@@ -175,6 +188,8 @@ class Grader:
             if result.metric is not None and failure.metric_value is not None:
                 result.metric.value = failure.metric_value
             ctx.details.update(failure.details)
+        except NotInBundle as exc:
+            result.status, result.max_score, result.message = "skipped", 0.0, str(exc)
         except WorkerTimeout as exc:
             if exc.executor is reference:
                 result.message = "internal grader error: the reference did not answer in time"

@@ -142,4 +142,5 @@ def hidden_paths(extra: Iterable[Path] = ()) -> list[Path]:
     folders), plus ``extra`` (the output folder, the submissions' folders)."""
     from grader.staging import REFERENCE_ROOT
 
-    return [Path("/tmp"), Path.home(), Path("/root"), Path("/home"), REFERENCE_ROOT, *extra]
+    return [Path("/tmp"), Path.home(), Path("/root"), Path("/home"), *([REFERENCE_ROOT] if REFERENCE_ROOT else []),
+            *extra]

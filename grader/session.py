@@ -13,7 +13,10 @@ from grader.checks import Exercise
 from grader.config import GradingConfig
 from grader.model import Report
 from grader.runner import Grader, known_ids, select
-from grader.submission import Submission, UsageError
+from grader.bundle import Bundle, RecordingExecutor, ReplayExecutor, write_bundle
+from grader.runtimes import worker_env
+from grader.staging import REFERENCE_ROOT, provided_sources
+from grader.submission import Submission, UsageError, load_folder
 
 
 def collect_exercises(pm: pluggy.PluginManager, config: GradingConfig) -> list[Exercise]:
@@ -43,16 +46,21 @@ def build_fixtures(exercises: list[Exercise], config: GradingConfig) -> dict[str
 
 def grade_all(submissions: list[Submission], exercises: list[Exercise], config: GradingConfig,
               pm: pluggy.PluginManager, out_dir: Path | None, jobs: int = 1,
-              on_report: Callable[[Report, float], None] | None = None) -> list[Report]:
-    """Grade every submission (``jobs`` at a time), writing each one's outputs as soon as it is done."""
+              on_report: Callable[[Report, float], None] | None = None, bundle: Bundle | None = None
+              ) -> list[Report]:
+    """Grade every submission (``jobs`` at a time), writing each one's outputs as soon as it is done.
+
+    With a ``bundle`` (self-check) the reference's answers come from it instead of the live reference.
+    """
     fixtures = build_fixtures(exercises, config)
+    replay = {"reference_factory": lambda runtime: ReplayExecutor(bundle), "provided": bundle.provided} if bundle else {}
     local = threading.local()
     graders: list[Grader] = []
     lock = threading.Lock()
 
     def grade_one(sub: Submission) -> Report:
         if not hasattr(local, "grader"):
-            local.grader = Grader(exercises, config, fixtures)
+            local.grader = Grader(exercises, config, fixtures, **replay)
             with lock:
                 graders.append(local.grader)
         start = time.monotonic()
@@ -74,3 +82,31 @@ def grade_all(submissions: list[Submission], exercises: list[Exercise], config: 
     if out_dir is not None:
         pm.hook.grader_write_summary(reports=reports, out_dir=out_dir, config=config)
     return reports
+
+
+def make_bundle(pm: pluggy.PluginManager, config: GradingConfig, path: Path) -> tuple[Report, int]:
+    """Grade the reference against the live reference at ``config.seed``, recording every answer, and write
+    the bundle. Refuses to write one if the reference does not pass its own checks."""
+    if REFERENCE_ROOT is None:
+        raise UsageError("the reference package is not installed here: bundles are made by instructors")
+    exercises = collect_exercises(pm, config)
+    recorders: list[RecordingExecutor] = []
+
+    instructor_only = frozenset(c.id for ex in exercises for c in ex.checks if c.instructor_only)
+
+    def recorder(runtime: str) -> RecordingExecutor:
+        recorders.append(RecordingExecutor(REFERENCE_ROOT, "the reference", env=worker_env(runtime),
+                                           skip=instructor_only))
+        return recorders[-1]
+
+    grader = Grader(exercises, config, build_fixtures(exercises, config), reference_factory=recorder)
+    try:
+        report = grader.grade(load_folder(REFERENCE_ROOT, "reference"))
+    finally:
+        grader.close()
+    failing = [c.id for c in report.checks if c.status != "passed"]
+    if failing:
+        raise RuntimeError("the reference fails its own checks (%s): no bundle written" % ", ".join(failing))
+    answers = {key: value for r in recorders for key, value in r.answers.items()}
+    write_bundle(path, config.seed, answers, provided_sources())
+    return report, len(answers)

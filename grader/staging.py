@@ -1,31 +1,41 @@
 """Laying out a gradable ``cs231n`` package: the grader's trusted provided modules plus the student's files."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import reference
 from grader.submission import STUDENT_FILES, Submission
 
-REFERENCE_ROOT = Path(reference.__file__).resolve().parent
-"""The folder holding the reference ``cs231n`` package (provided helpers + reference solutions)."""
+
+def reference_root() -> Path | None:
+    """The folder holding the reference ``cs231n`` package, or None where it is not installed (self-check)."""
+    try:
+        import reference
+    except ImportError:
+        return None
+    return Path(reference.__file__).resolve().parent
 
 
-def stage(submission: Submission, dest: Path) -> Path:
-    """Build ``dest/cs231n``: every provided module from the reference, then the student's files only.
+REFERENCE_ROOT = reference_root()
 
-    The reference's own solutions of the student files are never copied, so they are not there to read.
+
+def provided_sources() -> dict[str, bytes]:
+    """The provided modules (everything but the student files), by path below ``cs231n/``."""
+    root = reference_root()
+    if root is None:
+        raise RuntimeError("the reference package is not installed")
+    source = root / "cs231n"
+    return {p.relative_to(source).as_posix(): p.read_bytes() for p in sorted(source.rglob("*.py"))
+            if p.relative_to(source).as_posix() not in STUDENT_FILES}
+
+
+def stage(submission: Submission, dest: Path, provided: dict[str, bytes] | None = None) -> Path:
+    """Build ``dest/cs231n``: every provided module (the grader's own), then the student's files only.
+
+    ``provided`` defaults to the reference's provided modules; the reference's own solutions of the student
+    files are never copied, so they are not there to read.
     """
     package = dest / "cs231n"
-    source = REFERENCE_ROOT / "cs231n"
-    for path in sorted(source.rglob("*.py")):
-        rel = path.relative_to(source).as_posix()
-        if rel in STUDENT_FILES:
-            continue
-        target = package / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-    for rel, content in submission.files.items():
+    for rel, content in {**(provided if provided is not None else provided_sources()), **submission.files}.items():
         target = package / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)

@@ -1,10 +1,11 @@
-"""Plain-text output for people at a terminal: the check list and a self-check summary."""
+"""Text for people and CI: the check list, a self-check summary at the terminal, a Markdown summary."""
 from __future__ import annotations
 
 from grader.checks import Exercise
-from grader.model import Report
+from grader.model import CheckResult, Report
 
 MARKS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT", "skipped": "SKIP"}
+SHOWN_DETAILS = ("expected", "got", "worst entries", "inputs")
 
 
 def print_exercise_list(exercises: list[Exercise]) -> None:
@@ -15,19 +16,61 @@ def print_exercise_list(exercises: list[Exercise]) -> None:
             print("    %-62s %5g  %s%s" % (c.id, c.points, c.title, metric))
 
 
-def print_check_summary(report: Report) -> None:
-    print("submission %s (seed %d)" % (report.submission.id, report.grader.seed))
+def _metric(c: CheckResult) -> str:
+    if c.metric is None or c.metric.value is None:
+        return ""
+    return "%s %.3g (threshold %.3g)" % (c.metric.name, c.metric.value, c.metric.threshold)
+
+
+def _detail_lines(c: CheckResult) -> list[str]:
+    lines = []
+    for key in SHOWN_DETAILS:
+        value = c.details.get(key)
+        if not value:
+            continue
+        if isinstance(value, dict):
+            value = ", ".join("%s: %s" % kv for kv in value.items())
+        text = str(value).splitlines()
+        lines.append("%s: %s" % (key, text[0]))
+        lines += ["    " + t for t in text[1:6]]
+    tb = c.details.get("traceback")
+    if tb:
+        lines.append("your code's traceback:")
+        lines += ["  | " + t for t in str(tb).strip().splitlines()[-12:]]
+    return lines
+
+
+def print_check_summary(report: Report, source: str = "") -> None:
+    print("submission %s (seed %d%s)" % (report.submission.id, report.grader.seed, ", " + source if source else ""))
     for problem in report.problems:
         print("  ! %s" % problem)
     for ex in report.exercises:
         print("\n%s  %s: %g / %g" % (ex.id, ex.title, ex.score, ex.max_score))
         for c in (c for c in report.checks if c.exercise == ex.id):
             print("  %-7s %-60s %5g/%g" % (MARKS.get(c.status, c.status), c.id, c.score, c.max_score))
-            if c.status != "passed":
-                for line in c.message.splitlines()[:6]:
-                    print("          %s" % line)
-                tb = c.details.get("traceback")
-                if tb:
-                    for line in tb.strip().splitlines()[-8:]:
-                        print("          | %s" % line)
-    print("\ntotal: %g / %g" % (report.score, report.max_score))
+            if c.status in ("passed", "skipped"):
+                continue
+            for line in c.message.splitlines()[:4] + ([_metric(c)] if _metric(c) else []) + _detail_lines(c):
+                print("          %s" % line)
+    skipped = sum(c.status == "skipped" for c in report.checks)
+    print("\ntotal: %g / %g%s" % (report.score, report.max_score,
+                                  " (%d instructor-only check(s) skipped)" % skipped if skipped else ""))
+
+
+def markdown_summary(report: Report) -> str:
+    """A Markdown summary for a CI job page: totals per exercise and a line per check that did not pass."""
+    icon = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱️", "skipped": "⏭️"}
+    out = ["## Self-check: %g / %g" % (report.score, report.max_score), "",
+           "| exercise | score |", "|---|---|"]
+    out += ["| %s | %g / %g |" % (ex.title, ex.score, ex.max_score) for ex in report.exercises]
+    bad = [c for c in report.checks if c.status not in ("passed", "skipped")]
+    if bad:
+        out += ["", "| | check | message |", "|---|---|---|"]
+        out += ["| %s | `%s` | %s |" % (icon.get(c.status, c.status), c.id,
+                                        c.message.replace("|", "\\|").replace("\n", " ")[:300]) for c in bad]
+    else:
+        out += ["", "All checks pass."]
+    skipped = [c.id for c in report.checks if c.status == "skipped"]
+    if skipped:
+        out += ["", "Instructor-only (skipped): %s" % ", ".join("`%s`" % i for i in skipped)]
+    return "\n".join(out) + "\n"

@@ -114,6 +114,9 @@ class ExecutorStats:
 class Executor:
     """Runs requests against one ``cs231n`` package (a submission's or the reference) in a worker."""
 
+    live = True
+    """False for stand-ins that answer from recorded data (see ``grader.bundle``)."""
+
     def __init__(self, root: Path, label: str, env: dict[str, str] | None = None,
                  command_prefix: Sequence[str] = (), stats: ExecutorStats | None = None, cwd: Path | None = None):
         self.root = Path(root)
@@ -121,6 +124,8 @@ class Executor:
         self.env = env
         self.command_prefix = tuple(command_prefix)
         self.cwd = cwd
+        self.current_check = ""
+        """The check being run (set by the runner; recording and replaying executors key answers by it)."""
         self.tainted = False
         """Set when student code left threads or processes running: the worker is replaced after the check."""
         self.worker: WorkerProcess | None = None

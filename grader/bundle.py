@@ -1,0 +1,149 @@
+"""Public answer bundles: the reference's answers for the public seed, so students can self-check without it.
+
+An instructor runs ``grader bundle --out FILE``: the reference submission is graded against the live
+reference at the public seed while every reference request and its answer are recorded. The bundle
+holds those answers (keyed by check id and a hash of the exact request), the provided modules' sources
+(so that a student's package can be staged without the reference), a version and a checksum. It is an
+``.npz`` of byte arrays read with ``allow_pickle=False``: no code, no pickle.
+
+In self-check, ``ReplayExecutor`` stands in for the reference: a request found in the bundle gets the
+recorded answer; any other (one that depends on the student's own results, such as the loss of weights the
+student's code trained) makes the check ``skipped`` as instructor-only.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader import __version__
+from grader.worker.client import Executor, WorkerProblem
+from grader.worker.protocol import decode, encode
+
+BUNDLE_SCHEMA = "grader.bundle/1"
+
+INSTALLED_BUNDLE = Path(__file__).resolve().parent / "answers" / "answers.npz"
+"""Where a student distribution of the grader ships its bundle (``grader bundle --out`` this path)."""
+
+
+class NotInBundle(WorkerProblem):
+    """The check asked the reference something the bundle cannot answer: it is instructor-only."""
+
+
+class BundleError(Exception):
+    """An unreadable, tampered or incompatible bundle file."""
+
+
+def request_key(check_id: str, message: dict) -> str:
+    header, buffers = encode(message)
+    digest = hashlib.sha256(check_id.encode() + b"\0" + header)
+    for b in buffers:
+        digest.update(bytes(b))
+    return digest.hexdigest()
+
+
+class RecordingExecutor(Executor):
+    """A live reference executor that remembers every answer it gave, per check."""
+
+    def __init__(self, *args: Any, skip: frozenset[str] = frozenset(), **kwargs: Any):
+        """Checks in ``skip`` (instructor-only ones) are not recorded."""
+        super().__init__(*args, **kwargs)
+        self.skip = skip
+        self.answers: dict[str, Any] = {}
+
+    def request(self, message: dict) -> Any:
+        value = super().request(message)
+        if self.current_check not in self.skip:
+            self.answers[request_key(self.current_check, message)] = value
+        return value
+
+
+class ReplayExecutor(Executor):
+    """Answers reference requests from a bundle; never starts a process."""
+
+    live = False
+
+    def __init__(self, bundle: "Bundle"):
+        super().__init__(Path("."), "the answer bundle")
+        self.bundle = bundle
+
+    def request(self, message: dict) -> Any:
+        key = request_key(self.current_check, message)
+        if key not in self.bundle.answers:
+            exc = NotInBundle("instructor-only: this check needs the live reference on values your code produced")
+            exc.executor = self
+            raise exc
+        return self.bundle.answer(key)
+
+    def close(self) -> None:
+        pass
+
+    def discard(self) -> None:
+        pass
+
+
+@dataclass
+class Bundle:
+    seed: int
+    grader_version: str
+    answers: dict[str, tuple[bytes, list[bytes]]] = field(default_factory=dict)
+    provided: dict[str, bytes] = field(default_factory=dict)
+    """Sources of the provided modules, by path below ``cs231n/``."""
+
+    def answer(self, key: str) -> Any:
+        header, buffers = self.answers[key]
+        return decode(json.loads(header), [bytearray(b) for b in buffers], owned=True)
+
+
+def _checksum(arrays: dict[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        digest.update(name.encode() + b"\0" + arrays[name].tobytes())
+    return digest.hexdigest()
+
+
+def write_bundle(path: Path, seed: int, answers: dict[str, Any], provided: dict[str, bytes]) -> None:
+    arrays: dict[str, np.ndarray] = {}
+    entries = []
+    for i, (key, value) in enumerate(sorted(answers.items())):
+        header, buffers = encode(value)
+        arrays["a%d" % i] = np.frombuffer(header, dtype=np.uint8)
+        for k, b in enumerate(buffers):
+            arrays["a%d_%d" % (i, k)] = np.frombuffer(bytes(b), dtype=np.uint8)
+        entries.append([key, len(buffers)])
+    names = sorted(provided)
+    for j, name in enumerate(names):
+        arrays["p%d" % j] = np.frombuffer(provided[name], dtype=np.uint8)
+    meta = {"schema": BUNDLE_SCHEMA, "grader": __version__, "seed": seed, "answers": entries, "provided": names,
+            "sha256": _checksum(arrays)}
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        np.savez_compressed(f, **arrays)
+
+
+def load_bundle(path: Path) -> Bundle:
+    """Read and verify a bundle; ``BundleError`` with a one-line reason if it is not usable."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {name: z[name] for name in z.files}
+    except (OSError, ValueError, EOFError) as exc:
+        raise BundleError("%s is not a readable answer bundle (%s)" % (path, exc)) from None
+    try:
+        meta = json.loads(arrays.pop("meta").tobytes())
+    except (KeyError, ValueError):
+        raise BundleError("%s has no readable metadata" % path) from None
+    if meta.get("schema") != BUNDLE_SCHEMA:
+        raise BundleError("%s has schema %r; this grader reads %s" % (path, meta.get("schema"), BUNDLE_SCHEMA))
+    if meta.get("sha256") != _checksum(arrays):
+        raise BundleError("%s failed its checksum (damaged or edited)" % path)
+    bundle = Bundle(seed=int(meta["seed"]), grader_version=str(meta["grader"]))
+    for i, (key, count) in enumerate(meta["answers"]):
+        bundle.answers[key] = (arrays["a%d" % i].tobytes(), [arrays["a%d_%d" % (i, k)].tobytes() for k in range(count)])
+    for j, name in enumerate(meta["provided"]):
+        bundle.provided[name] = arrays["p%d" % j].tobytes()
+    return bundle
