@@ -79,6 +79,10 @@ class Report:
     questions: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """Submission-level notes (missing student files, unreadable notebooks), shown on top of the report."""
+    notebooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per notebook file name: what was read from it (executed, printed check results, its rendered page)."""
+    notebook_sources: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    """The notebooks' bytes, for the writer that renders them; never written to ``report.json``."""
 
     @property
     def score(self) -> float:
@@ -99,4 +103,5 @@ class Report:
             "checks": [c.to_json() for c in self.checks],
             "questions": list(self.questions),
             "problems": list(self.problems),
+            "notebooks": dict(self.notebooks),
         }

@@ -18,6 +18,7 @@ from grader import __version__
 from grader.checks import Check, CheckContext, CheckFailure, Exercise
 from grader.config import GradingConfig
 from grader.model import CheckResult, ExerciseSummary, GraderInfo, Metric, Report, SubmissionInfo
+from grader.notebooks import attach_notebooks
 from grader.bundle import NotInBundle
 from grader.runtimes import worker_env
 from grader.sandbox import Sandbox, hidden_paths
@@ -116,11 +117,13 @@ class Grader:
         summaries = [ExerciseSummary(ex.id, ex.title, round(sum(r.score for r in results if r.exercise == ex.id), 4),
                                      round(sum(r.max_score for r in results if r.exercise == ex.id), 4))
                      for ex in self.exercises]
-        return Report(
+        report = Report(
             submission=SubmissionInfo(submission.id, str(submission.path), submission.sha256),
             grader=GraderInfo(__version__, self.config.seed, self.config.isolation),
             checks=results, exercises=summaries, problems=list(submission.problems)
             + ["cs231n/%s is missing" % m for m in self._missing(submission)])
+        attach_notebooks(report, submission)
+        return report
 
     def _missing(self, submission: Submission) -> list[str]:
         needed = {module_file(m) for ex in self.exercises for c in ex.checks for m in c.modules}
@@ -212,9 +215,10 @@ class Grader:
             ctx.details["traceback"] = traceback.format_exc()[-4000:]
             print("grader: internal error in check %s: %s" % (check.id, exc), file=sys.stderr)
         if student.tainted:
+            ctx.details["leftovers"] = ("your code %s; the worker was stopped with all it started, and the next "
+                                        "check started a fresh one" % "; ".join(
+                                            student.taint or ["left threads or processes running"]))
             student.discard()
-            ctx.details["leftovers"] = ("your code left threads or processes running; they were stopped with "
-                                        "the worker, and the next check started a fresh one")
         result.duration_s = round(time.monotonic() - start, 3)
         result.score = check.points if result.status == "passed" else 0.0
         printed = "".join(student.stdout)

@@ -6,5 +6,6 @@ WRITER_PLUGINS = (
     "grader.writers.gradescope",
     "grader.writers.junit",
     "grader.writers.grades_csv",
+    "grader.writers.notebooks_html",
 )
 """Dotted names of the built-in writer plugins, registered by the core."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import mistune
 from markupsafe import Markup, escape
 
 from grader import hookimpl
@@ -172,11 +174,65 @@ def _check_view(check: CheckResult) -> dict[str, Any]:
     }
 
 
+class _AnswerRenderer(mistune.HTMLRenderer):
+    """Markdown to HTML with raw HTML escaped and images shown as their alt text (the page loads nothing)."""
+
+    def image(self, text: str, url: str, title: str | None = None) -> str:
+        return "[image: %s]" % text
+
+
+def markdown_html(text: str) -> Markup:
+    """A student's markdown as HTML: raw HTML escaped, unsafe links neutralised, no images loaded."""
+    render = mistune.create_markdown(renderer=_AnswerRenderer(escape=True), plugins=["table", "strikethrough"])
+    return Markup(render(text))
+
+
+def _without_tables(markdown: str) -> str:
+    """``markdown`` less its table lines (a parsed table is shown on its own)."""
+    return "\n".join(line for line in markdown.splitlines() if not line.lstrip().startswith("|"))
+
+
+def _question_view(question: dict[str, Any]) -> dict[str, Any]:
+    table = question.get("table")
+    table = table if isinstance(table, dict) else {}
+    width = max((len(v) for v in table.values() if isinstance(v, list)), default=0)
+    answer = str(question.get("answer") or "")
+    return {
+        "question": str(question.get("question") or question.get("id") or "question"),
+        "answered": bool(question.get("answered")),
+        "missing": bool(question.get("missing")),
+        "prompt": markdown_html(str(question.get("prompt") or "")),
+        "answer": answer,
+        "answer_html": markdown_html(_without_tables(answer) if table else answer),
+        "table": [(str(axis), [str(v) for v in values] + [""] * (width - len(values)))
+                  for axis, values in table.items() if isinstance(values, list)],
+        "steps": list(range(width)),
+    }
+
+
+def notebook_views(report: Report) -> list[dict[str, Any]]:
+    """The manual-grading section: per notebook its facts, link and questions (answers rendered)."""
+    names = list(report.notebooks) + [str(q.get("notebook", "")) for q in report.questions]
+    views = []
+    for name in dict.fromkeys(names):
+        facts = report.notebooks.get(name) or {}
+        views.append({
+            "name": name,
+            "facts": facts,
+            "link": facts["html"] if re.fullmatch(r"notebooks/[\w.-]+\.html", str(facts.get("html"))) else None,
+            "checks": [c for c in facts.get("checks") or [] if isinstance(c, dict)],
+            "questions": [_question_view(q) for q in report.questions if str(q.get("notebook", "")) == name],
+        })
+    return views
+
+
 def render_report(report: Report) -> str:
     """The HTML page for one report, without the control characters student output may hold."""
     return xml_text(_env.get_template("report.html.j2").render(
         report=report,
         groups=[(summary, [_check_view(c) for c in checks]) for summary, checks in exercise_groups(report)],
+        notebooks=notebook_views(report),
+        unanswered=sum(not q.get("answered") for q in report.questions),
     ))
 
 
