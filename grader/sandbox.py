@@ -139,8 +139,14 @@ def _hideable(paths: Iterable[Path], keep: list[Path]) -> list[Path]:
 
 def hidden_paths(extra: Iterable[Path] = ()) -> list[Path]:
     """What no worker may see: the reference, homes, the system temp folder (re-filled with the worker's own
-    folders), plus ``extra`` (the output folder, the submissions' folders)."""
+    folders), the project's checkout, plus ``extra`` (the output folder, the submissions' folders).
+
+    The checkout is the folder holding the ``grader`` and ``reference`` packages when they are installed in
+    editable mode: it has the reference again in its git history and in samples built from it. Installed
+    normally, that folder is site-packages, which the worker needs: ``_hideable`` leaves it alone.
+    """
     from grader.staging import REFERENCE_ROOT
 
-    return [Path("/tmp"), Path.home(), Path("/root"), Path("/home"), *([REFERENCE_ROOT] if REFERENCE_ROOT else []),
-            *extra]
+    checkouts = {Path(grader.__file__).resolve().parent.parent, *([REFERENCE_ROOT.parent] if REFERENCE_ROOT else [])}
+    return [Path("/tmp"), Path.home(), Path("/root"), Path("/home"), *sorted(checkouts),
+            *([REFERENCE_ROOT] if REFERENCE_ROOT else []), *extra]

@@ -7,6 +7,7 @@ starts a fresh worker, so one hung function never stops the rest of the grading.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -69,8 +70,22 @@ class WorkerProcess:
         os.close(to_worker_r)
         os.close(from_worker_w)
         self.channel = Channel(from_worker_r, to_worker_w)
+        self.wrapped = bool(command_prefix)
+        """Started through a wrapper (bubblewrap), which reports a signal death as exit code 128 + signal."""
+
+    def end_descendants(self) -> None:
+        """Kill every process the worker started, wherever it went (its own session, a double fork: the
+        worker adopts orphans). Only needed without bubblewrap, whose PID namespace dies with the worker."""
+        if self.wrapped:
+            return
+        for pid in descendants(self.proc.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
 
     def kill(self) -> None:
+        self.end_descendants()
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -86,11 +101,34 @@ class WorkerProcess:
             code = self.proc.wait(timeout=1)
         except subprocess.TimeoutExpired:
             return "stopped answering"
+        if self.wrapped and 128 < code < 128 + 65:
+            code = 128 - code
         if code < 0:
             name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
             hint = " (killed: out of memory?)" if name == "SIGKILL" else ""
             return "was killed by signal %s%s" % (name, hint)
         return "exited with code %d" % code
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below ``pid``, from ``/proc/<pid>/task/<tid>/children`` (empty where that is missing)."""
+    found: list[int] = []
+    todo = [pid]
+    while todo and len(found) < 100_000:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir("/proc/%d/task" % parent)
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open("/proc/%d/task/%s/children" % (parent, task)) as f:
+                    children = [int(c) for c in f.read().split()]
+            except (OSError, ValueError):
+                continue
+            found += children
+            todo += children
+    return found
 
 
 @dataclass
@@ -127,7 +165,9 @@ class Executor:
         self.current_check = ""
         """The check being run (set by the runner; recording and replaying executors key answers by it)."""
         self.tainted = False
-        """Set when student code left threads or processes running: the worker is replaced after the check."""
+        """Set when student code left threads or processes running, or tampered with its worker (``taint``
+        says how): the worker is replaced after the check."""
+        self.taint: list[str] = []
         self.worker: WorkerProcess | None = None
         self.deadline: float | None = None
         self.stdout: list[str] = []
@@ -141,6 +181,7 @@ class Executor:
             t0 = time.monotonic()
             self.worker = WorkerProcess(self.root, self.env, self.command_prefix, self.cwd)
             self.tainted = False
+            self.taint = []
             self.stats.starts += 1
             self._exchange(self.worker, {"op": "ping"})
             self.stats.start_s += time.monotonic() - t0
@@ -149,6 +190,7 @@ class Executor:
     def close(self) -> None:
         if self.worker is not None:
             try:
+                self.worker.end_descendants()
                 self.worker.channel.close()
                 self.worker.proc.wait(timeout=2)
             except subprocess.TimeoutExpired:
@@ -180,6 +222,12 @@ class Executor:
             self.stats.compute_s += response["compute_s"]
         if response.get("leftovers"):
             self.tainted = True
+            self._taint("left threads or processes running")
+        tampered = response.get("tampered")
+        if tampered:
+            self.tainted = True
+            names = [str(t)[:80] for t in tampered[:8]] if isinstance(tampered, list) else ["?"]
+            self._taint("replaced what its worker relies on (%s)" % ", ".join(names))
         stdout = response.get("stdout")
         if isinstance(stdout, str) and stdout:
             self.stdout.append(stdout)
@@ -189,10 +237,20 @@ class Executor:
                                str(err.get("traceback", "")), stdout if isinstance(stdout, str) else "")
         return response.get("value")
 
+    def _taint(self, reason: str) -> None:
+        if reason not in self.taint:
+            self.taint.append(reason)
+
     def _exchange(self, worker: WorkerProcess, message: dict) -> dict:
-        """Send one request and wait (until the deadline) for its answer; discard the worker on failure."""
+        """Send one request and wait (until the deadline) for its answer; discard the worker on failure.
+
+        Each request carries a fresh random id that its answer must repeat: a message that student code wrote
+        on the pipe (it can guess the pipe from the worker's command line, not the id) is never taken for an
+        answer, and the check ends with an error instead.
+        """
+        request_id = secrets.randbits(62)
         try:
-            worker.channel.send(message)
+            worker.channel.send({**message, "id": request_id})
             response = worker.channel.receive(self.deadline)
         except ChannelTimeout:
             self.discard()
@@ -204,6 +262,10 @@ class Executor:
         if not isinstance(response, dict) or "ok" not in response:
             self.discard()
             raise WorkerCrashed("the worker running %s sent a malformed answer" % self.label)
+        if response.get("id") != request_id:
+            self.discard()
+            raise WorkerCrashed("the worker running %s answered out of turn: a message on its protocol pipe "
+                                "that answers no request (written there by the code it runs?)" % self.label)
         return response
 
     def import_module(self, module: str) -> None:

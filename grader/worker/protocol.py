@@ -31,6 +31,8 @@ ALLOWED_DTYPE_KINDS = "biuf"
 
 MAX_HEADER_BYTES = 64 * 2**20
 MAX_ARRAY_BYTES = 1 * 2**30
+"""The most array bytes one message carries, all its arrays together: a worker that sends one big array many
+times over (it costs the worker nothing) cannot make the grader allocate more than this per message."""
 MAX_DEPTH = 32
 PIPE_BYTES = 1 << 20
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
@@ -72,6 +74,7 @@ class Unsupported:
 def encode(value: Any, to_handle=None) -> tuple[bytes, list[memoryview]]:
     """Turn a value tree into a JSON header and buffers. ``to_handle(obj)`` stores unknown objects."""
     arrays: list[np.ndarray] = []
+    total = [0]
 
     def enc(v: Any, depth: int) -> Any:
         if depth >= MAX_DEPTH:  # the marker itself sits at this depth, which the receiver still accepts
@@ -104,8 +107,10 @@ def encode(value: Any, to_handle=None) -> tuple[bytes, list[memoryview]]:
         dtype = v.dtype
         if dtype.kind not in ALLOWED_DTYPE_KINDS or dtype.fields is not None:
             return {"__unsupported__": "an array of dtype %s and shape %s" % (dtype, tuple(v.shape))}
-        if v.nbytes > MAX_ARRAY_BYTES:
-            return {"__unsupported__": "an array of %d bytes (shape %s), over the limit" % (v.nbytes, v.shape)}
+        if v.nbytes > MAX_ARRAY_BYTES - total[0]:
+            return {"__unsupported__": "an array of %d bytes (shape %s), over the limit of %d bytes per message"
+                    % (v.nbytes, v.shape, MAX_ARRAY_BYTES)}
+        total[0] += v.nbytes
         plain = np.array(v, order="C", copy=not v.flags.c_contiguous).view(np.ndarray)  # keeps 0-d arrays 0-d
         arrays.append(plain)
         return {"__nd__": len(arrays) - 1, "dtype": dtype.newbyteorder("<").str if dtype.byteorder == ">"
@@ -197,6 +202,7 @@ def describe_type(obj: Any) -> str:
 
 def _buffer_sizes(header: Any) -> list[int]:
     sizes: list[int] = []
+    total = [0]
 
     def walk(v: Any, depth: int) -> None:
         if depth > 3 * (MAX_DEPTH + 1):  # one level of a value is up to three of JSON: {"__dict__": [[k, v]]}
@@ -211,6 +217,9 @@ def _buffer_sizes(header: Any) -> list[int]:
                     raise ProtocolError("bad array size")
                 if v["__nd__"] != len(sizes):
                     raise ProtocolError("arrays out of order")
+                total[0] += n
+                if total[0] > MAX_ARRAY_BYTES:
+                    raise ProtocolError("arrays of more than %d bytes in one message" % MAX_ARRAY_BYTES)
                 sizes.append(n)
             else:
                 for x in v.values():

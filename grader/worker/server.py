@@ -11,10 +11,15 @@ of values of one argument or model parameter (finite differences driven by the g
 """
 from __future__ import annotations
 
+import builtins
 import importlib
+import json
+import operator
 import os
 import random
 import resource
+import select
+import struct
 import sys
 import threading
 import tempfile
@@ -24,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.worker import protocol
 from grader.worker.protocol import Channel, Handle, describe_type
 
 PACKAGE = "cs231n"
@@ -37,6 +43,7 @@ class Worker:
         self.capture_fd = capture_fd
         self.objects: dict[int, Any] = {}
         self.next_id = 1
+        self.watch = Watch((1, 2, channel.read_fd, channel.write_fd))
 
     # ------------------------------------------------------------------ plumbing
     def store(self, obj: Any) -> int:
@@ -64,6 +71,7 @@ class Worker:
                 request = self.channel.receive()
             except Exception:
                 return
+            request_id = request.get("id") if isinstance(request, dict) else None
             self.reset_capture()
             start = time.perf_counter()
             try:
@@ -73,11 +81,13 @@ class Worker:
             response["compute_s"] = time.perf_counter() - start
             response["stdout"] = self.read_capture()
             response["leftovers"] = leftovers()
+            response["tampered"] = self.watch.changed()
+            response["id"] = request_id
             try:
                 self.channel.send(response, to_handle=self.store)
             except Exception as exc:  # e.g. an unencodable value in an odd place
                 self.channel.send({"ok": False, "error": {"type": type(exc).__name__, "message": str(exc),
-                                                          "traceback": ""}, "stdout": ""})
+                                                          "traceback": ""}, "stdout": "", "id": request_id})
 
     def reset_capture(self) -> None:
         sys.stdout.flush()
@@ -110,7 +120,7 @@ class Worker:
         if op == "ping":
             return None
         if op == "import":
-            importlib.import_module("%s.%s" % (PACKAGE, request["module"]))
+            self.load(request["module"])
             return None
         if op == "call":
             raw = request.get("args", [])
@@ -144,10 +154,21 @@ class Worker:
         if isinstance(fn, list) and fn[0] == "method":
             return getattr(self.resolve(fn[1]), fn[2])
         module_name, _, attr = str(fn).rpartition(".")
-        module = importlib.import_module("%s.%s" % (PACKAGE, module_name))
+        module = self.load(module_name)
         if not hasattr(module, attr):
             raise AttributeError("cs231n.%s has no attribute %r" % (module_name, attr))
         return getattr(module, attr)
+
+    def load(self, module: str) -> Any:
+        """Import ``cs231n.<module>``; what a first import changes (say numpy patched at the module's top) is
+        the module's normal state, which every fresh worker gets too: not tampering."""
+        name = "%s.%s" % (PACKAGE, module)
+        fresh = name not in sys.modules
+        try:
+            return importlib.import_module(name)
+        finally:
+            if fresh:
+                self.watch.take()
 
     def invoke(self, request: dict, args: list | None = None) -> Any:
         fn = self.target(request["fn"])
@@ -246,6 +267,72 @@ def confine(limits: str | None, uid: str | None) -> None:
         os.setuid(int(uid))
 
 
+class Watch:
+    """What the worker relies on, by identity: the builtins, numpy's functions, the standard modules and the
+    worker's own code it calls, its standard streams and its pipes.
+
+    Student code that replaces any of it (``np.allclose = ...``, ``builtins.isinstance = ...``, the worker's
+    ``plain``, a closed or non-blocking pipe) has tampered with its worker: nothing it sends is believed anyway,
+    but the grader replaces the worker after that check so that the next check runs in an intact one. What
+    importing the student's modules changes is their normal state (each fresh worker imports them again);
+    names added later are ignored (lazy imports add names, they do not replace them).
+    """
+
+    def __init__(self, fds: tuple[int, ...]):
+        self.fds = fds
+        self.take()
+
+    def spaces(self) -> dict[str, Any]:
+        """Namespaces by the prefix that names their entries in messages."""
+        return {"builtins.": vars(builtins), "numpy.": vars(np), "numpy.random.": vars(np.random),
+                "numpy.linalg.": vars(np.linalg), "os.": vars(os), "json.": vars(json), "struct.": vars(struct),
+                "select.": vars(select), "the worker's ": globals(), "the worker's Worker.": vars(Worker),
+                "the protocol's ": vars(protocol), "the protocol's Channel.": vars(Channel),
+                "sys.": {"stdout": sys.stdout, "stderr": sys.stderr, "modules": sys.modules}}
+
+    def descriptors(self) -> list[Any]:
+        out = []
+        for fd in self.fds:
+            try:
+                st = os.fstat(fd)
+                out.append((st.st_dev, st.st_ino, os.get_blocking(fd)))
+            except OSError:
+                out.append(None)
+        return out
+
+    def take(self) -> None:
+        self.ids = {name: {k: id(v) for k, v in list(space.items()) if not k.startswith("__")}
+                    for name, space in self.spaces().items()}
+        self.values = {name: tuple(space.values()) for name, space in self.spaces().items()}
+        self.fd_state = self.descriptors()
+
+    def changed(self) -> list[str]:
+        """What was replaced or removed since ``take``: a few names, empty when intact."""
+        out = []
+        missing = object()
+        for prefix, space in self.spaces().items():
+            values = self.values[prefix]
+            if len(space) >= len(values) and all(map(operator.is_, space.values(), values)):
+                continue  # the usual case, checked at C speed: nothing replaced, at most names added at the end
+            for key, ident in self.ids[prefix].items():
+                if id(space.get(key, missing)) != ident:
+                    out.append(prefix + key)
+        if self.descriptors() != self.fd_state:
+            out.append("its protocol pipes or standard streams")
+        return out[:8]
+
+
+def adopt_orphans() -> None:
+    """Become the reaper of orphaned descendants (a double fork, ``setsid``): they stay this worker's children,
+    so ``leftovers`` sees them and the grader can end them with the worker even without a PID namespace."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
 def leftovers() -> int:
     """Python threads besides the main one, plus child processes: what student code left running."""
     children = 0
@@ -261,6 +348,7 @@ def leftovers() -> int:
 def main(argv: list[str]) -> None:
     root, read_fd, write_fd = argv[0], int(argv[1]), int(argv[2])
     capture = tempfile.TemporaryFile(prefix="grader-stdout-")
+    adopt_orphans()
     confine(os.environ.pop("GRADER_LIMITS", None), os.environ.pop("GRADER_WORKER_UID", None))
     channel = Channel(read_fd, write_fd)
     sys.stdout.flush()
