@@ -115,6 +115,7 @@ def _grade(pm, args) -> int:
     config = _config(args, args.out)
     exercises = collect_exercises(pm, config)
     submissions = discover(args.paths)
+    config.private_paths = tuple(args.paths) + tuple(s.path for s in submissions)
     args.out.mkdir(parents=True, exist_ok=True)
     print("grading %d submission(s), seed %d, %d check(s) each" % (
         len(submissions), config.seed, sum(len(e.checks) for e in exercises)))

@@ -17,6 +17,8 @@ class GradingConfig:
     only: tuple[str, ...] = ()
     out_dir: Path | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    private_paths: tuple[Path, ...] = ()
+    """Folders no student worker may see, besides its own submission's (e.g. every submission of a batch)."""
     sandbox: bool = True
     """Isolate student workers with bubblewrap where available (``--no-sandbox`` turns it off)."""
 

@@ -88,7 +88,8 @@ class Grader:
         """A sandboxed worker over the staged package ``scratch/pkg``, writing only to ``scratch/work``."""
         package, work = scratch / "pkg", scratch / ("work-%s" % runtime)
         self.sandbox.prepare(package, work)
-        hidden = hidden_paths([p for p in (self.config.out_dir, submission.path, submission.path.parent) if p])
+        hidden = hidden_paths([p for p in (self.config.out_dir, submission.path, submission.path.parent,
+                                           *self.config.private_paths) if p])
         prefix = self.sandbox.wrap([], package, work, hidden)
         env = worker_env(runtime, home=work, extra=self.sandbox.env(runtime))
         return Executor(package, "the student's code", env=env, command_prefix=prefix, stats=self.student_stats,

@@ -50,8 +50,12 @@ def failing(report: dict) -> set[str]:
     return {c["id"] for c in report["checks"] if c["status"] != "passed"}
 
 
-def write_submission(root: Path, rnn_layers: str | None = None, rnn: str | None = None) -> Path:
-    """A submission folder made of the reference's student files, with replacements where given."""
+def write_submission(root: Path, rnn_layers: str | None = None, rnn: str | None = None,
+                     files: dict[str, str] | None = None) -> Path:
+    """A submission folder made of the reference's student files, with replacements where given.
+
+    ``files``: more student files (path below ``cs231n/`` -> content), e.g. ``{"gan_tf.py": ...}``.
+    """
     pkg = root / "cs231n"
     (pkg / "classifiers").mkdir(parents=True, exist_ok=True)
     ref = ROOT / "reference" / "cs231n"
@@ -59,4 +63,18 @@ def write_submission(root: Path, rnn_layers: str | None = None, rnn: str | None 
         content = (ref / rel).read_text() if text is None else text
         if content != "":
             (pkg / rel).write_text(content)
+    for rel, content in (files or {}).items():
+        (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / rel).write_text(content)
     return root
+
+
+def pytest_sessionstart(session):
+    """CI sets GRADER_REQUIRE_SANDBOX=1: then a machine without a working bubblewrap fails instead of
+    silently skipping the sandbox tests."""
+    import os
+
+    from grader.sandbox import bubblewrap
+
+    if os.environ.get("GRADER_REQUIRE_SANDBOX") == "1" and bubblewrap() is None:
+        raise pytest.UsageError("GRADER_REQUIRE_SANDBOX=1 but bubblewrap is not usable here")
