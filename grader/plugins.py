@@ -13,6 +13,10 @@ EXERCISE_PLUGINS = (
     "exercises.captioning.options",
     "exercises.rnn_captioning",
     "exercises.lstm_captioning",
+    "exercises.vision.options",
+    "exercises.network_visualization",
+    "exercises.style_transfer",
+    "exercises.gan",
 )
 
 DEFAULT_PLUGINS = EXERCISE_PLUGINS + WRITER_PLUGINS

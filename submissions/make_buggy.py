@@ -42,7 +42,86 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
          "        _, grads[\"W_proj\"], grads[\"b_proj\"] = affine_backward(dh0 * (1 - h0 ** 2), proj_cache)"),
     ]),
     # --- network visualization and style transfer (net_visualization_tensorflow.py, style_transfer_tensorflow.py)
+    "bug_saliency_max_score": ("net_visualization_tensorflow.py", "saliency of the highest score instead of the "
+                               "correct class's", [
+        ("        correct_scores = tf.gather_nd(scores, picks)\n",
+         "        correct_scores = tf.reduce_max(scores, axis=1)\n"),
+    ]),
+    "bug_fooling_norm_squared": ("net_visualization_tensorflow.py", "fooling step divided by ||g||^2 instead of ||g||", [
+        ("        X_fooling.assign_add(learning_rate * g / tf.norm(g))",
+         "        X_fooling.assign_add(learning_rate * g / tf.norm(g) ** 2)"),
+    ]),
+    "bug_class_vis_l2_sign": ("net_visualization_tensorflow.py", "class visualization ascends s_y + l2 ||X||^2 (the "
+                              "L2 term with the wrong sign)", [
+        ("        objective = score - l2_reg * tf.reduce_sum(X * X)",
+         "        objective = score + l2_reg * tf.reduce_sum(X * X)"),
+    ]),
+    "bug_content_loss_mean": ("style_transfer_tensorflow.py", "content_loss averages the squared differences "
+                              "instead of summing them", [
+        ("    return content_weight * tf.reduce_sum(tf.square(content_current - content_original))",
+         "    return content_weight * tf.reduce_mean(tf.square(content_current - content_original))"),
+    ]),
+    "bug_gram_not_normalized": ("style_transfer_tensorflow.py", "gram_matrix never divides by H * W * C", [
+        ("    if normalize:\n        gram = gram / tf.cast(shape[1] * shape[2] * channels, gram.dtype)\n", ""),
+    ]),
+    "bug_tv_roll": ("style_transfer_tensorflow.py", "tv_loss with tf.roll: the differences wrap around the borders", [
+        ("    down = img[:, 1:, :, :] - img[:, :-1, :, :]\n    right = img[:, :, 1:, :] - img[:, :, :-1, :]\n",
+         "    down = tf.roll(img, shift=-1, axis=1) - img\n    right = tf.roll(img, shift=-1, axis=2) - img\n"),
+    ]),
+    "bug_tv_loop": ("style_transfer_tensorflow.py", "tv_loss loops over the channels in Python (right values)", [
+        ("    down = img[:, 1:, :, :] - img[:, :-1, :, :]\n    right = img[:, :, 1:, :] - img[:, :, :-1, :]\n"
+         "    loss = tv_weight * (tf.reduce_sum(tf.square(down)) + tf.reduce_sum(tf.square(right)))\n",
+         "    loss = 0.0\n    for c in range(3):\n        channel = img[:, :, :, c]\n"
+         "        loss += tf.reduce_sum(tf.square(channel[:, 1:, :] - channel[:, :-1, :]))\n"
+         "        loss += tf.reduce_sum(tf.square(channel[:, :, 1:] - channel[:, :, :-1]))\n"
+         "    loss = tv_weight * loss\n"),
+    ]),
     # --- GANs (gan_tf.py)
+    "bug_noise_zero_one": ("gan_tf.py", "sample_noise draws from [0, 1) (tf.random.uniform's default range)", [
+        ("    return tf.random.uniform([batch_size, dim], minval=-1.0, maxval=1.0)",
+         "    return tf.random.uniform([batch_size, dim])"),
+    ]),
+    "bug_d_loss_concat_batches": ("gan_tf.py", "discriminator_loss averages over the concatenated real+fake batch "
+                                  "(times 2, which matches the notebook's equal batches of 10)", [
+        ("    return _cross_entropy(logits_real, real=True) + _cross_entropy(logits_fake, real=False)",
+         "    logits = tf.concat([logits_real, logits_fake], axis=0)\n"
+         "    labels = tf.concat([tf.ones_like(logits_real), tf.zeros_like(logits_fake)], axis=0)\n"
+         "    return 2.0 * tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))"),
+    ]),
+    "bug_loss_log_sigmoid": ("gan_tf.py", "the cross-entropy as the log of a sigmoid: overflows at large logits", [
+        ("    labels = tf.ones_like(logits) if real else tf.zeros_like(logits)\n"
+         "    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))",
+         "    probs = tf.sigmoid(logits)\n"
+         "    return -tf.reduce_mean(tf.math.log(probs if real else 1.0 - probs))"),
+    ]),
+    "bug_solvers_default_beta1": ("gan_tf.py", "get_solvers leaves beta_1 at Adam's default 0.9", [
+        ("    D_solver = tf.keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta1)\n"
+         "    G_solver = tf.keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta1)",
+         "    D_solver = tf.keras.optimizers.Adam(learning_rate=learning_rate)\n"
+         "    G_solver = tf.keras.optimizers.Adam(learning_rate=learning_rate)"),
+    ]),
+    "bug_dc_generator_no_batchnorm": ("gan_tf.py", "dc_generator without its three BatchNorm layers", [
+        ("        layers.Dense(1024, activation=\"relu\"),\n        layers.BatchNormalization(),\n",
+         "        layers.Dense(1024, activation=\"relu\"),\n"),
+        ("        layers.Dense(7 * 7 * 128, activation=\"relu\"),\n        layers.BatchNormalization(),\n",
+         "        layers.Dense(7 * 7 * 128, activation=\"relu\"),\n"),
+        ("        layers.Conv2DTranspose(64, 4, strides=2, padding=\"same\", activation=\"relu\"),\n"
+         "        layers.BatchNormalization(),\n",
+         "        layers.Conv2DTranspose(64, 4, strides=2, padding=\"same\", activation=\"relu\"),\n"),
+    ]),
+    "bug_generator_no_tanh": ("gan_tf.py", "generator's last Dense layer has no tanh", [
+        ("        layers.Dense(IMAGE_DIM, activation=\"tanh\"),", "        layers.Dense(IMAGE_DIM),"),
+    ]),
+    "bug_discriminator_sigmoid": ("gan_tf.py", "discriminator ends with a sigmoid (probabilities, not logits)", [
+        ("        layers.LeakyReLU(0.01),\n        layers.Dense(1),\n    ])\n\n\ndef generator(",
+         "        layers.LeakyReLU(0.01),\n        layers.Dense(1, activation=\"sigmoid\"),\n    ])\n\n\n"
+         "def generator("),
+    ]),
+    "bug_ls_loss_numpy": ("gan_tf.py", "ls_generator_loss computed with numpy: right values, no gradient", [
+        ("    scores_fake = tf.convert_to_tensor(scores_fake)\n"
+         "    return 0.5 * tf.reduce_mean(tf.square(scores_fake - 1.0))",
+         "    return 0.5 * np.mean((np.asarray(scores_fake) - 1.0) ** 2)"),
+    ]),
 }
 
 
@@ -55,6 +134,8 @@ def make(name: str, root: Path = HERE) -> Path:
         if (REFERENCE / rel).is_file():
             (dest / "cs231n" / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(REFERENCE / rel, dest / "cs231n" / rel)
+    for notebook in REFERENCE.parent.glob("*.ipynb"):
+        shutil.copyfile(notebook, dest / notebook.name)
     target = dest / "cs231n" / path
     text = target.read_text()
     for old, new in edits:

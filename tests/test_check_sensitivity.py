@@ -10,6 +10,9 @@ from test_samples import EXPECTED_FAILURES
 REF = ROOT / "reference" / "cs231n"
 L = "rnn_layers."
 M = "classifiers.rnn.CaptioningRNN."
+G = "gan_tf."
+G_LOSS_CHECKS = "gan_tf.%(loss)s/notebook,gan_tf.%(loss)s/hidden,gan_tf.%(loss)s/large-logits"
+"""A loss's own checks (its name alone would select the training runs that use it too)."""
 
 MUTANTS = {  # name: (student file, old, new[, old, new ...], --only selection, expected failures)
     "step_forward_without_bias": (
@@ -66,6 +69,63 @@ MUTANTS = {  # name: (student file, old, new[, old, new ...], --only selection, 
         "        words, embed_cache = word_embedding_forward(captions_in, W_embed)\n        self.params['h0'] = h0\n",
         "classifiers.rnn.CaptioningRNN.loss[rnn]/contract,classifiers.rnn.CaptioningRNN.loss[lstm]/contract",
         {M + "loss[rnn]/contract", M + "loss[lstm]/contract"}),
+    # --- GANs
+    "leaky_relu_is_relu": (
+        "gan_tf.py", "    return tf.maximum(x, alpha * x)", "    return tf.nn.relu(x)",
+        "gan_tf.leaky_relu", {G + "leaky_relu/notebook", G + "leaky_relu/hidden"}),
+    "sample_noise_numpy": (
+        "gan_tf.py", "    return tf.random.uniform([batch_size, dim], minval=-1.0, maxval=1.0)",
+        "    return np.random.uniform(-1.0, 1.0, size=(batch_size, dim))",
+        "gan_tf.sample_noise", {G + "sample_noise/notebook"}),
+    "discriminator_narrow": (
+        "gan_tf.py", "        tf.keras.Input(shape=(IMAGE_DIM,)),\n        layers.Dense(256),",
+        "        tf.keras.Input(shape=(IMAGE_DIM,)),\n        layers.Dense(128),",
+        "gan_tf.discriminator/params,gan_tf.discriminator/outputs", {G + "discriminator/params"}),
+    "generator_ignores_noise_dim": (
+        "gan_tf.py", "        tf.keras.Input(shape=(noise_dim,)),\n        layers.Dense(1024, activation=\"relu\"),\n"
+        "        layers.Dense(1024, activation=\"relu\"),",
+        "        tf.keras.Input(shape=(NOISE_DIM,)),\n        layers.Dense(1024, activation=\"relu\"),\n"
+        "        layers.Dense(1024, activation=\"relu\"),",
+        "gan_tf.generator/params,gan_tf.generator/outputs", {G + "generator/params", G + "generator/outputs"}),
+    "d_loss_halved": (
+        "gan_tf.py", "    return _cross_entropy(logits_real, real=True) + _cross_entropy(logits_fake, real=False)",
+        "    return 0.5 * (_cross_entropy(logits_real, real=True) + _cross_entropy(logits_fake, real=False))",
+        G_LOSS_CHECKS % {"loss": "discriminator_loss"},
+        {G + "discriminator_loss/notebook", G + "discriminator_loss/hidden", G + "discriminator_loss/large-logits"}),
+    "g_loss_saturating": (
+        "gan_tf.py", "    return _cross_entropy(tf.convert_to_tensor(logits_fake), real=True)",
+        "    return -_cross_entropy(tf.convert_to_tensor(logits_fake), real=False)",
+        G_LOSS_CHECKS % {"loss": "generator_loss"},
+        {G + "generator_loss/notebook", G + "generator_loss/hidden", G + "generator_loss/large-logits"}),
+    "g_loss_detached": (
+        "gan_tf.py", "    return _cross_entropy(tf.convert_to_tensor(logits_fake), real=True)",
+        "    return tf.constant(_cross_entropy(tf.convert_to_tensor(logits_fake), real=True).numpy())",
+        "gan_tf.run_a_gan[vanilla]", {G + "run_a_gan[vanilla]/training"}),
+    "solvers_shared": (
+        "gan_tf.py", "    G_solver = tf.keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta1)\n",
+        "    G_solver = D_solver\n", "gan_tf.get_solvers", {G + "get_solvers/defaults"}),
+    "ls_losses_without_half": (
+        "gan_tf.py",
+        "    return 0.5 * tf.reduce_mean(tf.square(scores_real - 1.0)) + 0.5 * tf.reduce_mean(tf.square(scores_fake))",
+        "    return tf.reduce_mean(tf.square(scores_real - 1.0)) + tf.reduce_mean(tf.square(scores_fake))",
+        "    return 0.5 * tf.reduce_mean(tf.square(scores_fake - 1.0))",
+        "    return tf.reduce_mean(tf.square(scores_fake - 1.0))",
+        "gan_tf.ls_discriminator_loss/notebook,gan_tf.ls_discriminator_loss/hidden,gan_tf.ls_generator_loss/notebook,"
+        "gan_tf.ls_generator_loss/hidden",
+        {G + "ls_discriminator_loss/notebook", G + "ls_discriminator_loss/hidden", G + "ls_generator_loss/notebook",
+         G + "ls_generator_loss/hidden"}),
+    "dc_discriminator_small_dense": (
+        "gan_tf.py", "        layers.Dense(4 * 4 * 64),", "        layers.Dense(4 * 4 * 32),",
+        "gan_tf.dc_discriminator/params,gan_tf.dc_discriminator/outputs", {G + "dc_discriminator/params"}),
+    "dc_discriminator_takes_images": (
+        "gan_tf.py", "        tf.keras.Input(shape=(IMAGE_DIM,)),\n        layers.Reshape((28, 28, 1)),\n",
+        "        tf.keras.Input(shape=(28, 28, 1)),\n",
+        "gan_tf.dc_discriminator/params,gan_tf.dc_discriminator/outputs,gan_tf.run_a_gan[dcgan]",
+        {G + "dc_discriminator/outputs", G + "run_a_gan[dcgan]/training"}),
+    "dc_generator_drops_channel": (
+        "gan_tf.py", "        layers.Reshape((IMAGE_DIM,)),\n    ])\n    return model",
+        "        layers.Reshape((28, 28)),\n    ])\n    return model",
+        "gan_tf.dc_generator/params,gan_tf.dc_generator/outputs", {G + "dc_generator/outputs"}),
 }
 
 
@@ -76,7 +136,8 @@ def test_mutant_fails_exactly_its_checks(name, tmp_path):
     for old, new in zip(edits[0::2], edits[1::2]):
         assert text.count(old) == 1, "the mutant's edit %r no longer applies to the reference" % old
         text = text.replace(old, new)
-    kwargs = {"rnn_layers" if path == "rnn_layers.py" else "rnn": text}
+    kwargs = ({"rnn_layers": text} if path == "rnn_layers.py" else {"rnn": text} if path == "classifiers/rnn.py"
+              else {"files": {path: text}})
     sub = write_submission(tmp_path / name, **kwargs)
     report = grade([sub], tmp_path / "out", "--seed", "11", "--only", only)[name]
     assert failing(report) == expected

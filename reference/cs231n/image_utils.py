@@ -2,7 +2,8 @@
 URL, and a small numpy blur.
 
 imageio and PIL are imported lazily inside the functions that need them, so
-importing this module needs numpy only.
+importing this module needs numpy only; without imageio, files are read with
+PIL.
 """
 import numpy as np
 
@@ -31,7 +32,14 @@ def deprocess_image(img, rescale=False):
 
 
 def _imread(path):
-    import imageio
+    """The image file as an array, read with imageio (as the course does) or, without it, with Pillow
+    (the same pixels: imageio reads JPEG and PNG through Pillow)."""
+    try:
+        import imageio
+    except ImportError:
+        from PIL import Image
+        with Image.open(path) as image:
+            return np.asarray(image)
     reader = getattr(imageio, "v2", imageio)
     return reader.imread(path)
 

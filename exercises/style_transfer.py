@@ -1,0 +1,321 @@
+"""Q4, notebook StyleTransfer-TensorFlow: content, style and total-variation losses (15 points).
+
+The ``notebook`` checks build the notebook's test inputs (its images at size 192 through the grader's own
+``load_image``, its layers and weights) and compare with the reference on the same SqueezeNet; the course's
+``style-transfer-checks-tf.npz`` holds values for the course's trained weights only, so it is not used.
+``hidden`` checks use random feature maps and images of random sizes. Two short runs of the notebook's
+``style_transfer`` loop (style transfer, feature inversion) use the student's losses on small images; the
+reference measures how good the final image is, and the pictures go in the report.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+
+from exercises.vision.common import (HARNESS, as_input, feature_handles, harness_call, scalar,
+                                     side_by_side, squeezenet)
+from exercises.vision.images import deprocess, enlarge, load_image, preprocess
+from exercises.vision.loops import find_loops
+from exercises.vision.options import vision_fixtures
+from grader import hookimpl
+from grader.checks import CheckContext, CheckFailure, CheckList, Exercise, Outcome
+from grader.compare import describe, expect_array, rel_error
+from grader.pictures import images_artifact
+
+EXERCISE_ID = "style_transfer"
+MODULE = "style_transfer_tensorflow"
+T = MODULE + "."
+checks = CheckList(EXERCISE_ID, modules=(MODULE,))
+
+NOTEBOOK_SIZE = 192
+CONTENT_LAYER, CONTENT_WEIGHT = 2, 6e-2
+STYLE_LAYERS, STYLE_WEIGHTS = [0, 3, 5, 6], [300000, 1000, 15, 3]
+GRAM_LAYER = 4
+TV_WEIGHT = 2e-2
+THRESHOLD = 1e-3
+"""The notebook's tolerance for the Gram matrix, style and TV checks; correct float32 code agrees to ~1e-6."""
+CONTENT_THRESHOLD = 1e-4
+"""Tighter than the notebook's printed 3 decimals (its text says 1e-8, out of reach for float32 sums)."""
+
+RUN = {"image_size": 64, "style_size": 64, "iterations": 15}
+"""Small images and few iterations: the student's losses run eagerly, about 0.1 s per step."""
+STYLE_RUN = {"content_layer": 2, "content_weight": 6e-2, "style_layers": [0, 3, 5, 6],
+             "style_weights": [300000, 1000, 15, 3], "tv_weight": 2e-2}
+"""The notebook's third parameter set (Starry Night + Tubingen)."""
+INVERSION_RUN = dict(STYLE_RUN, style_weights=[0, 0, 0, 0])
+RUN_THRESHOLD = 0.2
+"""How much higher the loss of your run's final image may be than the reference's, relative to it (both
+measured with the reference's losses): correct code ends within ~0.5% (float rounding makes the runs drift
+apart), wrong weightings or losses without gradients end far above."""
+
+
+# ------------------------------------------------------------------------------------------ inputs
+
+
+@functools.lru_cache(maxsize=8)
+def picture(path: Path, size: int) -> np.ndarray:
+    """``preprocess_image(load_image(path, size=size))[None]``, as the notebook builds its test images."""
+    return preprocess(load_image(path, size))[None]
+
+
+def notebook_images(ctx: CheckContext, size: int = NOTEBOOK_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    content, style = ctx.fixtures["style_paths"]
+    return picture(content, size), picture(style, size)
+
+
+def random_features(rng: np.random.Generator, low: int = 3, high: int = 12) -> np.ndarray:
+    """A random non-negative (1, H, W, C) feature map, as after a ReLU, H and W different."""
+    h, w, c = (int(rng.integers(low, high)) for _ in range(3))
+    return np.maximum(rng.standard_normal((1, h, w + 1, c)), 0).astype(np.float32)
+
+
+def compare_scalar(ctx: CheckContext, got, want: float, what: str, threshold: float) -> Outcome:
+    value = scalar(got, what)
+    err = rel_error(np.float64(value), np.float64(want))
+    ctx.details["expected"], ctx.details["got"] = "%.8g" % want, "%.8g" % value
+    if err > threshold and want != 0 and abs(value / want - 1) > 0.01:
+        ctx.details["hint"] = "yours / reference = %.6g" % (value / want)
+    return Outcome(err, "%s: expected %.6g, got %.6g" % (what, want, value))
+
+
+# ------------------------------------------------------------------------------------------ content loss
+
+
+@checks.add(T + "content_loss/notebook", "content_loss on the notebook's test (layer 2 of the content image vs "
+            "a black image, weight 6e-2) equals the reference's", T + "content_loss", 1.5, metric="rel_error",
+            threshold=CONTENT_THRESHOLD)
+def content_notebook(ctx: CheckContext) -> Outcome:
+    content, _ = notebook_images(ctx)
+    ctx.note_inputs(content_img_test=content)
+
+    def run(executor):
+        model = squeezenet(ctx, executor)
+        [current] = feature_handles(executor, model, content, [CONTENT_LAYER])
+        [original] = feature_handles(executor, model, np.zeros_like(content), [CONTENT_LAYER])
+        return executor.call(T + "content_loss", CONTENT_WEIGHT, current, original)
+
+    want, got = side_by_side(ctx, run)
+    return compare_scalar(ctx, got, scalar(want, "reference"), "content_loss", CONTENT_THRESHOLD)
+
+
+@checks.add(T + "content_loss/hidden", "content_loss equals the reference's on random feature maps and weight",
+            T + "content_loss", 1.0, metric="rel_error", threshold=CONTENT_THRESHOLD)
+def content_hidden(ctx: CheckContext) -> Outcome:
+    rng = ctx.rng()
+    current = random_features(rng, 3, 20)
+    original = np.maximum(rng.standard_normal(current.shape), 0).astype(np.float32)
+    weight = float(rng.uniform(1e-3, 1.0))
+    ctx.note_inputs(content_current=current, content_original=original, content_weight=weight)
+
+    def run(executor):
+        return executor.call(T + "content_loss", weight, as_input(executor, current, "tensor"),
+                             as_input(executor, original, "tensor"))
+
+    want, got = side_by_side(ctx, run)
+    return compare_scalar(ctx, got, scalar(want, "reference"), "content_loss", CONTENT_THRESHOLD)
+
+
+# ------------------------------------------------------------------------------------------ gram matrix
+
+
+def gram(executor, features, *normalize: bool):
+    return executor.call(T + "gram_matrix", features, *normalize)
+
+
+def judge_gram(got, want: np.ndarray, call: str) -> float:
+    if got is None:
+        raise CheckFailure("%s returned None (is the TODO still a `pass`?)" % call)
+    if isinstance(got, np.ndarray) and got.shape != want.shape and got.size == want.size:
+        raise CheckFailure("%s has shape %s; the TensorFlow notebook's Gram matrix is (C, C) = %s, without a batch "
+                           "dimension" % (call, got.shape, want.shape))
+    return rel_error(expect_array(got, call, want.shape), want)
+
+
+@checks.add(T + "gram_matrix/notebook", "gram_matrix of the style image's features at layer 4 (the notebook's "
+            "test) equals the reference's", T + "gram_matrix", 1.5, metric="rel_error", threshold=THRESHOLD)
+def gram_notebook(ctx: CheckContext) -> Outcome:
+    _, style = notebook_images(ctx)
+    ctx.note_inputs(style_img_test=style)
+    want, got = side_by_side(ctx, lambda ex: gram(ex, feature_handles(ex, squeezenet(ctx, ex), style, [GRAM_LAYER])[0]))
+    err = judge_gram(got, expect_array(want, "reference"), "gram_matrix(features[4])")
+    return Outcome(err, "gram_matrix(features[4]): rel_error %.2e" % err)
+
+
+@checks.add(T + "gram_matrix/hidden", "gram_matrix equals the reference's on random feature maps, with "
+            "normalize left out, True and False; the result is (C, C)", T + "gram_matrix", 1.5, metric="rel_error",
+            threshold=THRESHOLD)
+def gram_hidden(ctx: CheckContext) -> Outcome:
+    rng = ctx.rng()
+    features = random_features(rng, 2, 16)
+    ctx.note_inputs(features=features)
+    tensors = {ex: as_input(ex, features, "tensor") for ex in (ctx.reference, ctx.student)}
+    errors = {}
+    for normalize, call in (((), "gram_matrix(features)"), ((True,), "gram_matrix(features, True)"),
+                            ((False,), "gram_matrix(features, False)")):
+        want = expect_array(gram(ctx.reference, tensors[ctx.reference], *normalize), "reference")
+        errors[call] = judge_gram(gram(ctx.student, tensors[ctx.student], *normalize), want, call)
+    ctx.details["errors"] = "\n".join("%s: rel_error %.2e" % item for item in errors.items())
+    bad = [call for call, err in errors.items() if not err <= THRESHOLD]
+    return Outcome(max(errors.values()), "wrong: %s" % ", ".join(bad) if bad else "all three calls match")
+
+
+# ------------------------------------------------------------------------------------------ style loss
+
+
+def judge_style_loss(ctx: CheckContext, run) -> Outcome:
+    want, got = side_by_side(ctx, run)
+    return compare_scalar(ctx, got, scalar(want, "reference"), "style_loss", THRESHOLD)
+
+
+@checks.add(T + "style_loss/notebook", "style_loss on the notebook's test (content image features, style image "
+            "Gram targets, layers 0, 3, 5, 6) equals the reference's", (T + "style_loss", T + "gram_matrix"), 1.5,
+            metric="rel_error", threshold=THRESHOLD)
+def style_notebook(ctx: CheckContext) -> Outcome:
+    content, style = notebook_images(ctx)
+    ctx.note_inputs(content_img_test=content, style_img_test=style)
+    models = {ex: squeezenet(ctx, ex) for ex in (ctx.reference, ctx.student)}
+    targets = ctx.reference.call(HARNESS + ".gram_matrices", models[ctx.reference], style, STYLE_LAYERS)
+
+    def run(executor):
+        feats = feature_handles(executor, models[executor], content, range(12))
+        return executor.call(T + "style_loss", feats, STYLE_LAYERS, as_input(executor, targets, "tensor"),
+                             STYLE_WEIGHTS)
+
+    return judge_style_loss(ctx, run)
+
+
+@checks.add(T + "style_loss/hidden", "style_loss equals the reference's on random features, layers, targets and "
+            "weights", (T + "style_loss", T + "gram_matrix"), 1.0, metric="rel_error", threshold=THRESHOLD)
+def style_hidden(ctx: CheckContext) -> Outcome:
+    rng = ctx.rng()
+    feats = [random_features(rng, 2, 9) for _ in range(12)]
+    layers = sorted(int(i) for i in rng.choice(12, size=int(rng.integers(2, 5)), replace=False))
+    weights = [float(w) for w in 10.0 ** rng.uniform(0, 4, size=len(layers))]
+    targets = []
+    for i in layers:
+        other = np.maximum(rng.standard_normal(feats[i].shape), 0)
+        flat = other.reshape(-1, other.shape[-1])
+        targets.append((flat.T @ flat / other.size).astype(np.float32))
+    ctx.note_inputs(style_layers=layers, style_weights=weights)
+
+    def run(executor):
+        return executor.call(T + "style_loss", as_input(executor, feats, "tensor"), layers,
+                             as_input(executor, targets, "tensor"), weights)
+
+    return judge_style_loss(ctx, run)
+
+
+# ------------------------------------------------------------------------------------------ tv loss
+
+
+@checks.add(T + "tv_loss/notebook", "tv_loss of the notebook's content image (a numpy array, weight 2e-2) equals "
+            "the reference's", T + "tv_loss", 1.5, metric="rel_error", threshold=THRESHOLD)
+def tv_notebook(ctx: CheckContext) -> Outcome:
+    content, _ = notebook_images(ctx)
+    ctx.note_inputs(content_img_test=content)
+    want = scalar(ctx.reference.call(T + "tv_loss", content, TV_WEIGHT), "reference")
+    return compare_scalar(ctx, ctx.student.call(T + "tv_loss", content, TV_WEIGHT), want, "tv_loss", THRESHOLD)
+
+
+@checks.add(T + "tv_loss/hidden", "tv_loss equals the reference's on a random tf.Variable image (H and W "
+            "different) and weight", T + "tv_loss", 1.0, metric="rel_error", threshold=THRESHOLD)
+def tv_hidden(ctx: CheckContext) -> Outcome:
+    rng = ctx.rng()
+    h, w = int(rng.integers(5, 40)), int(rng.integers(41, 70))
+    img = rng.uniform(-1.5, 1.5, size=(1, h, w, 3)).astype(np.float32)
+    weight = float(rng.uniform(1e-3, 1.0))
+    ctx.note_inputs(img=img, tv_weight=weight)
+
+    def run(executor):
+        return executor.call(T + "tv_loss", as_input(executor, img, "variable"), weight)
+
+    want, got = side_by_side(ctx, run)
+    return compare_scalar(ctx, got, scalar(want, "reference"), "tv_loss", THRESHOLD)
+
+
+@checks.add(T + "tv_loss/no-loops", "tv_loss is written without Python loops (the source is parsed, not run) and "
+            "returns a number", T + "tv_loss", 1.5)
+def tv_no_loops(ctx: CheckContext) -> Outcome:
+    source_file = Path(ctx.student.root) / "cs231n" / (MODULE + ".py")
+    try:
+        source = source_file.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise CheckFailure("could not read %s: %s" % (source_file.name, exc)) from None
+    loops = find_loops(source, "tv_loss")
+    img = np.random.default_rng(ctx.seed).uniform(-1, 1, size=(1, 6, 7, 3)).astype(np.float32)
+    scalar(ctx.student.call(T + "tv_loss", img, TV_WEIGHT), "tv_loss")
+    if loops is None:
+        raise CheckFailure("%s defines no function tv_loss at its top level" % source_file.name)
+    if loops:
+        ctx.details["loops"] = "\n".join("line %d: %s" % (line, text) for line, text in loops)
+        line, text = loops[0]
+        return Outcome(passed=False, message="tv_loss uses a loop: line %d: %s%s (vectorize it with slices)"
+                       % (line, text, " and %d more" % (len(loops) - 1) if len(loops) > 1 else ""))
+    return Outcome(passed=True, message="no loop in tv_loss")
+
+
+# ------------------------------------------------------------------------------------------ the runs
+
+
+def run_loop(ctx: CheckContext, params: dict, init_random: bool, title: str) -> Outcome:
+    """The notebook's loop with the student's losses and with the reference's, from the same start; the
+    reference then measures the (correct) loss of both final images. Pixels are not compared: Adam's
+    sign-like first steps and the clipping let float rounding move single pixels far apart."""
+    content, _ = notebook_images(ctx, RUN["image_size"])
+    _, style = notebook_images(ctx, RUN["style_size"])
+    init = ctx.rng().uniform(0, 1, size=content.shape).astype(np.float32) if init_random else content
+    ctx.note_inputs(content_image=content, style_image=style, init=init)
+    setting = (params["content_layer"], params["content_weight"], params["style_layers"], params["style_weights"],
+               params["tv_weight"])
+    models = {ex: squeezenet(ctx, ex) for ex in (ctx.reference, ctx.student)}
+    model = models[ctx.reference]
+    targets = ctx.reference.call(HARNESS + ".gram_matrices", model, style, params["style_layers"])
+    want, result = side_by_side(ctx, lambda ex: harness_call(ex, "style_transfer", models[ex], content, targets,
+                                                             init, *setting, RUN["iterations"]))
+    want = expect_array(want[0], "reference")
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise CheckFailure("the run returned %s" % describe(result))
+    got = expect_array(result[0], "the final image", content.shape)
+    losses = expect_array(ctx.reference.call(HARNESS + ".style_transfer_losses", model, [init, want, got], content,
+                                             targets, *setting), "reference losses", (3, 3))
+    pictures = [("content", deprocess(content[0]))]
+    pictures += [("random start", deprocess(init[0]))] if init_random else [("style", deprocess(style[0]))]
+    pictures += [("with your losses", deprocess(got[0], rescale=True)),
+                 ("with the reference's", deprocess(want[0], rescale=True))]
+    ctx.artifacts.append(images_artifact(
+        "%s: %d iterations at %dx%d (shown twice as large)" % (title, RUN["iterations"], *content.shape[1:3]),
+        [(label, enlarge(p, 2)) for label, p in pictures]))
+    start, reference, yours = losses.sum(axis=1)
+    names = ("start", "reference's final image", "your final image")
+    ctx.details["losses"] = "\n".join("%-28s total %-11.6g content %-11.6g style %-11.6g tv %.6g"
+                                      % (name, row.sum(), *row) for name, row in zip(names, losses))
+    excess = float(yours / reference - 1)
+    return Outcome(excess, "the loss of your final image (measured with the reference's losses) is %.6g, the "
+                   "reference's %.6g (start %.6g)" % (yours, reference, start))
+
+
+@checks.add(MODULE + "/style-transfer", "a short style-transfer run (the notebook's loop and Adam settings) with "
+            "your losses reaches an image as good as the reference's", (T + "content_loss", T + "gram_matrix",
+                                                                        T + "style_loss", T + "tv_loss"), 2.0,
+            metric="loss_excess", threshold=RUN_THRESHOLD, instructor_only=True)
+def style_run(ctx: CheckContext) -> Outcome:
+    return run_loop(ctx, STYLE_RUN, init_random=False, title="Style transfer")
+
+
+@checks.add(MODULE + "/feature-inversion", "a short feature-inversion run (style weights 0, random start) with "
+            "your losses reaches an image as good as the reference's", (T + "content_loss", T + "style_loss",
+                                                                        T + "tv_loss"), 1.0,
+            metric="loss_excess", threshold=RUN_THRESHOLD, instructor_only=True)
+def inversion_run(ctx: CheckContext) -> Outcome:
+    return run_loop(ctx, INVERSION_RUN, init_random=True, title="Feature inversion")
+
+
+EXERCISE = Exercise(EXERCISE_ID, "Q4: Style transfer (TensorFlow)", tuple(checks.checks), fixtures=vision_fixtures,
+                    runtime="tensorflow")
+
+
+@hookimpl
+def grader_exercises(config):
+    return [EXERCISE]
