@@ -58,6 +58,10 @@ MAY_FAIL = {
     # seed; the outputs check (weights scaled x10) catches the missing tanh every time.
     "bug_generator_no_tanh": {G + "run_a_gan[vanilla]/training", G + "run_a_gan[lsgan]/training"},
 }
+# Trained with a tanh on the initial state, the LSTM learns around the squashed state well enough that the
+# reference's loss on its weights may or may not end under 0.5 (the RNN's does not); the notebook and hidden
+# checks catch the tanh every time.
+MAY_PASS = {"bug_tanh_projection": {M + "loss[lstm]/overfit"}}
 
 
 EXERCISES = {
@@ -119,7 +123,7 @@ def test_bug_fails_exactly_its_checks(samples, bug, tmp_path):
     report = grade([samples / bug], tmp_path, "--seed", SEED, "--only", EXERCISES[bug])[bug]
     got = failing(report)
     expected = EXPECTED_FAILURES[bug]
-    assert expected <= got, "missed: %s" % sorted(expected - got)
+    assert expected - MAY_PASS.get(bug, set()) <= got, "missed: %s" % sorted(expected - got)
     assert got - expected <= MAY_FAIL.get(bug, set()), "unexpected: %s" % sorted(got - expected)
     for check in report["checks"]:
         if check["id"] in got:
