@@ -25,6 +25,10 @@ SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM
 """Workers compute on one thread: several workers with spinning BLAS threads slow each other down badly."""
 
 
+START_TIMEOUT_S = 120.0
+"""How long a worker may take to start (a TensorFlow worker imports for seconds; much longer when loaded)."""
+
+
 class WorkerProblem(Exception):
     """Base of what can go wrong while talking to a worker; ``executor`` says which one."""
 
@@ -183,8 +187,13 @@ class Executor:
             self.tainted = False
             self.taint = []
             self.stats.starts += 1
-            self._exchange(self.worker, {"op": "ping"})
-            self.stats.start_s += time.monotonic() - t0
+            check_deadline, self.deadline = self.deadline, t0 + START_TIMEOUT_S
+            try:
+                self._exchange(self.worker, {"op": "ping"})
+            finally:  # starting a worker does not eat the check's own time
+                started = time.monotonic() - t0
+                self.deadline = None if check_deadline is None else check_deadline + started
+            self.stats.start_s += started
         return self.worker
 
     def close(self) -> None:
