@@ -62,7 +62,9 @@ def test_a_damaged_bundle_is_refused(bundle, tmp_path):
     assert proc.returncode == 2 and "checksum" in proc.stderr
 
 
-@pytest.mark.parametrize("sample", ["reference", "bug_rnn_backward_no_carry", "bug_start_in_column0", "skeleton"])
+@pytest.mark.parametrize("sample", ["reference", "skeleton", "bug_lstm_gate_order", "bug_start_in_column0",
+                                    "bug_rnn_backward_no_carry", "bug_embedding_no_add_at", "bug_lstm_mutates_dnext_c",
+                                    "bug_tanh_projection"])
 def test_self_check_agrees_with_the_instructor_on_public_checks(samples, bundle, sample, tmp_path):
     out = tmp_path / "self"
     proc = self_check(samples / sample, bundle, "--only", CAPTIONING, "--out", str(out))
