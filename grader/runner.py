@@ -43,9 +43,12 @@ def select(exercises: list[Exercise], only: tuple[str, ...]) -> list[Exercise]:
 
 
 def _matches(check: Check, exercise: Exercise, key: str) -> bool:
-    names = (exercise.id, check.id, *check.targets)
-    return any(n == key or n.startswith(key + ".") or n.startswith(key + "/") or n.startswith(key + "[")
-               for n in names)
+    return any(names_match(key, n) for n in (exercise.id, check.id, *check.targets))
+
+
+def names_match(key: str, ident: str) -> bool:
+    """``key`` names ``ident`` itself or a prefix of it (``rnn_layers.rnn_backward`` -> ``.../hidden``)."""
+    return ident == key or any(ident.startswith(key + sep) for sep in "./[")
 
 
 def known_ids(exercises: list[Exercise]) -> set[str]:

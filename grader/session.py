@@ -12,7 +12,7 @@ import pluggy
 from grader.checks import Exercise
 from grader.config import GradingConfig
 from grader.model import Report
-from grader.runner import Grader, known_ids, select
+from grader.runner import Grader, known_ids, names_match, select
 from grader.bundle import Bundle, RecordingExecutor, ReplayExecutor, write_bundle
 from grader.runtimes import worker_env
 from grader.staging import REFERENCE_ROOT, provided_sources
@@ -30,14 +30,10 @@ def collect_exercises(pm: pluggy.PluginManager, config: GradingConfig) -> list[E
             if c.id in seen:
                 raise UsageError("two plugins define the check id %s" % c.id)
             seen.add(c.id)
-    unknown = [key for key in config.only if not any(_is_prefix(key, i) for i in known_ids(exercises))]
+    unknown = [key for key in config.only if not any(names_match(key, i) for i in known_ids(exercises))]
     if unknown:
         raise UsageError("unknown exercise or check id: %s (see `grader list`)" % ", ".join(unknown))
     return select(exercises, config.only)
-
-
-def _is_prefix(key: str, ident: str) -> bool:
-    return ident == key or any(ident.startswith(key + sep) for sep in "./[")
 
 
 def build_fixtures(exercises: list[Exercise], config: GradingConfig) -> dict[str, dict[str, Any]]:
