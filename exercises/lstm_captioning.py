@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from exercises.captioning.layer_checks import LayerSpec, add_backward_checks, add_forward_checks, dims, linspace
-from exercises.captioning.model_checks import add_model_checks
+from exercises.captioning.layer_checks import (LayerSpec, add_backward_checks, add_forward_checks,
+                                               add_large_input_check, dims, linspace)
+from exercises.captioning.model_checks import CAPTIONING_COUPLINGS, add_model_checks
 from exercises.captioning.options import captioning_fixtures
 from grader import hookimpl
 from grader.checks import PUBLIC_SEED, CheckList, Exercise
@@ -51,7 +52,8 @@ add_forward_checks(
             [0.32986176, 0.39145139, 0.451556, 0.51014116, 0.56717407],
             [0.66382255, 0.76674007, 0.87195994, 0.97902709, 1.08751345],
             [0.74192008, 0.90592151, 1.07717006, 1.25120233, 1.42395676]])},
-    threshold=1e-7, points=(1.5, 1.0))
+    threshold=1e-7, points=(1.5, 0.5))
+add_large_input_check(checks, LSTM_STEP, ("Wx", "Wh", "b"), 0.5)
 add_backward_checks(checks, LSTM_STEP, threshold=1e-6, points=(2.5, 1.5, 0.5))
 
 
@@ -77,7 +79,7 @@ LSTM_SEQUENCE = LayerSpec(
     forward="rnn_layers.lstm_forward", backward="rnn_layers.lstm_backward",
     inputs=("x", "h0", "Wx", "Wh", "b"), outputs=("h",),
     grads=("dx", "dh0", "dWx", "dWh", "db"), wrt=(0, 1, 2, 3, 4),
-    hidden_inputs=_seq_hidden, notebook_gradient_inputs=_seq_notebook_gradient)
+    hidden_inputs=_seq_hidden, notebook_gradient_inputs=_seq_notebook_gradient, step=LSTM_STEP)
 
 add_forward_checks(
     checks, LSTM_SEQUENCE,
@@ -103,7 +105,7 @@ add_model_checks(checks, cell_type="lstm", expected_loss=9.82445935443, features
                          "sample-contract": 0.5, "sample-greedy": 1.0, "overfit": 3.0})
 
 EXERCISE = Exercise(EXERCISE_ID, "Q2: Image captioning with LSTMs", tuple(checks.checks),
-                    fixtures=captioning_fixtures)
+                    fixtures=captioning_fixtures, couplings=CAPTIONING_COUPLINGS)
 
 
 @hookimpl

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from exercises.captioning.layer_checks import LayerSpec, add_backward_checks, add_forward_checks, dims, linspace
-from exercises.captioning.model_checks import add_model_checks
+from exercises.captioning.layer_checks import (LayerSpec, add_backward_checks, add_forward_checks,
+                                               add_large_input_check, dims, linspace)
+from exercises.captioning.model_checks import CAPTIONING_COUPLINGS, add_model_checks
 from exercises.captioning.options import captioning_fixtures
 from grader import hookimpl
 from grader.checks import PUBLIC_SEED, CheckList, Exercise
@@ -45,7 +46,8 @@ add_forward_checks(
         [-0.58172089, -0.50182032, -0.41232771, -0.31410098],
         [0.66854692, 0.79562378, 0.87755553, 0.92795967],
         [0.97934501, 0.99144213, 0.99646691, 0.99854353]])},
-    threshold=1e-7, points=(1.5, 1.0))
+    threshold=1e-7, points=(1.5, 0.5))
+add_large_input_check(checks, RNN_STEP, ("Wx", "Wh", "b"), 0.5)
 add_backward_checks(checks, RNN_STEP, threshold=1e-6, points=(2.0, 1.0, 0.5))
 
 
@@ -71,7 +73,7 @@ RNN_SEQUENCE = LayerSpec(
     forward="rnn_layers.rnn_forward", backward="rnn_layers.rnn_backward",
     inputs=("x", "h0", "Wx", "Wh", "b"), outputs=("h",),
     grads=("dx", "dh0", "dWx", "dWh", "db"), wrt=(0, 1, 2, 3, 4),
-    hidden_inputs=_seq_hidden, notebook_gradient_inputs=_seq_notebook_gradient)
+    hidden_inputs=_seq_hidden, notebook_gradient_inputs=_seq_notebook_gradient, step=RNN_STEP)
 
 add_forward_checks(
     checks, RNN_SEQUENCE,
@@ -128,7 +130,7 @@ add_model_checks(checks, cell_type="rnn", expected_loss=9.83235591003, features_
                          "sample-contract": 1.0, "sample-greedy": 1.5, "overfit": 2.5})
 
 EXERCISE = Exercise(EXERCISE_ID, "Q1: Image captioning with vanilla RNNs", tuple(checks.checks),
-                    fixtures=captioning_fixtures)
+                    fixtures=captioning_fixtures, couplings=CAPTIONING_COUPLINGS)
 
 
 @hookimpl

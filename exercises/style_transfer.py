@@ -170,8 +170,8 @@ def judge_style_loss(ctx: CheckContext, run) -> Outcome:
 
 
 @checks.add(T + "style_loss/notebook", "style_loss on the notebook's test (content image features, style image "
-            "Gram targets, layers 0, 3, 5, 6) equals the reference's", (T + "style_loss", T + "gram_matrix"), 1.5,
-            metric="rel_error", threshold=THRESHOLD)
+            "Gram targets, layers 0, 3, 5, 6) equals the reference's", T + "style_loss", 1.5,
+            uses=(T + "gram_matrix",), metric="rel_error", threshold=THRESHOLD)
 def style_notebook(ctx: CheckContext) -> Outcome:
     content, style = notebook_images(ctx)
     ctx.note_inputs(content_img_test=content, style_img_test=style)
@@ -187,7 +187,7 @@ def style_notebook(ctx: CheckContext) -> Outcome:
 
 
 @checks.add(T + "style_loss/hidden", "style_loss equals the reference's on random features, layers, targets and "
-            "weights", (T + "style_loss", T + "gram_matrix"), 1.0, metric="rel_error", threshold=THRESHOLD)
+            "weights", T + "style_loss", 1.0, uses=(T + "gram_matrix",), metric="rel_error", threshold=THRESHOLD)
 def style_hidden(ctx: CheckContext) -> Outcome:
     rng = ctx.rng()
     feats = [random_features(rng, 2, 9) for _ in range(12)]
@@ -307,7 +307,7 @@ def style_run(ctx: CheckContext) -> Outcome:
 @checks.add(MODULE + "/feature-inversion", "a short feature-inversion run (style weights 0, random start) with "
             "your losses reaches an image as good as the reference's", (T + "content_loss", T + "style_loss",
                                                                         T + "tv_loss"), 1.0,
-            metric="loss_excess", threshold=RUN_THRESHOLD, instructor_only=True)
+            uses=(T + "gram_matrix",), metric="loss_excess", threshold=RUN_THRESHOLD, instructor_only=True)
 def inversion_run(ctx: CheckContext) -> Outcome:
     return run_loop(ctx, INVERSION_RUN, init_random=True, title="Feature inversion")
 

@@ -20,10 +20,13 @@ class CheckFailure(Exception):
     ``details`` land in the report next to the message (e.g. ``expected``/``got`` excerpts).
     """
 
-    def __init__(self, message: str, metric_value: float | None = None, **details: Any):
+    def __init__(self, message: str, metric_value: float | None = None, *, blame: tuple[str, ...] = (),
+                 **details: Any):
         super().__init__(message)
         self.message = message
         self.metric_value = metric_value
+        self.blame = tuple(blame)
+        """The functions at fault when the check itself can tell (e.g. which one modified its input)."""
         self.details = details
 
 
@@ -35,6 +38,9 @@ class Outcome:
     message: str = ""
     passed: bool | None = None
     """Set it for checks without a metric; with a metric, the runner decides from the threshold."""
+    blame: tuple[str, ...] = ()
+    """On failure, the functions at fault when the check itself can tell (a contract check knows which
+    function modified its input); otherwise the runner localizes the fault."""
 
 
 @dataclass
@@ -78,10 +84,14 @@ class Check:
     id: str
     title: str
     targets: tuple[str, ...]
+    """The student functions this check grades."""
     points: float
     run: CheckFunction
     modules: tuple[str, ...]
     """The student modules (below ``cs231n``) it imports: a broken one fails the check without running it."""
+    uses: tuple[str, ...] = ()
+    """Other student functions it calls to get there (a backward's check calls the forward): a failure is
+    blamed on them only when localization shows one of them is at fault."""
     metric: str | None = None
     threshold: float | None = None
     timeout_factor: float = 1.0
@@ -103,6 +113,9 @@ class Exercise:
     runtime: str = "numpy"
     """The kind of worker its checks run in (see ``grader.runtimes``): numpy-only exercises never load
     TensorFlow."""
+    couplings: tuple[tuple[str, ...], ...] = ()
+    """Student functions that share private state (a forward and the backward that reads its cache): fault
+    localization swaps each group for the reference's as one."""
 
     @property
     def points(self) -> float:
@@ -118,12 +131,14 @@ class CheckList:
         self.checks: list[Check] = []
 
     def add(self, id: str, title: str, targets: str | tuple[str, ...], points: float, *,
-            metric: str | None = None, threshold: float | None = None, timeout_factor: float = 1.0,
-            modules: tuple[str, ...] | None = None, instructor_only: bool = False
+            uses: tuple[str, ...] = (), metric: str | None = None, threshold: float | None = None,
+            timeout_factor: float = 1.0, modules: tuple[str, ...] | None = None, instructor_only: bool = False
             ) -> Callable[[CheckFunction], CheckFunction]:
+        targets = (targets,) if isinstance(targets, str) else tuple(targets)
+
         def register(fn: CheckFunction) -> CheckFunction:
             self.checks.append(Check(
-                id=id, title=title, targets=(targets,) if isinstance(targets, str) else tuple(targets),
+                id=id, title=title, targets=targets, uses=tuple(dict.fromkeys(u for u in uses if u not in targets)),
                 points=points, run=fn, modules=modules or self.modules, metric=metric,
                 threshold=threshold, timeout_factor=timeout_factor, instructor_only=instructor_only,
                 exercise=self.exercise))

@@ -35,27 +35,31 @@ def describe(value: Any) -> str:
     return "%s %r" % (type(value).__name__, value) if isinstance(value, (int, float, str, bool)) else "a value"
 
 
-def expect_tuple(value: Any, names: Sequence[str], what: str) -> tuple:
-    """``value`` must be a tuple (or list) with one item per name."""
+def expect_tuple(value: Any, names: Sequence[str], what: str, blame: tuple[str, ...] = ()) -> tuple:
+    """``value`` must be a tuple (or list) with one item per name. ``blame``: the function that returned it,
+    at fault whatever it was given (see ``CheckFailure.blame``)."""
     if not isinstance(value, (tuple, list)) or len(value) != len(names):
         hint = " (the untouched skeleton returns None)" if value is None or (
             isinstance(value, tuple) and all(v is None for v in value)) else ""
         raise CheckFailure("%s must return a tuple (%s); it returned %s%s"
-                           % (what, ", ".join(names), describe(value), hint))
+                           % (what, ", ".join(names), describe(value), hint), blame=blame)
     return tuple(value)
 
 
 def expect_array(value: Any, name: str, shape: Sequence[int] | None = None, *, kinds: str = "f",
-                 finite: bool = True) -> np.ndarray:
-    """``value`` must be a numeric array (dtype kind in ``kinds``) of the given shape, without NaN/inf."""
+                 finite: bool = True, blame: tuple[str, ...] = ()) -> np.ndarray:
+    """``value`` must be a numeric array (dtype kind in ``kinds``) of the given shape, without NaN/inf.
+
+    ``blame``: the function that returned it, at fault when it is not an array at all or has the wrong kind
+    of dtype (a wrong shape or NaN may come from what it was given, so localization decides those)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and shape == ():
         value = np.asarray(value, dtype=np.float64)
     if not isinstance(value, np.ndarray):
         hint = " (is the TODO still a `pass`?)" if value is None else ""
-        raise CheckFailure("%s should be a numpy array, got %s%s" % (name, describe(value), hint))
+        raise CheckFailure("%s should be a numpy array, got %s%s" % (name, describe(value), hint), blame=blame)
     if value.dtype.kind not in kinds:
         wanted = {"f": "floating-point", "iu": "integer", "biu": "integer"}.get(kinds, kinds)
-        raise CheckFailure("%s should have a %s dtype, got %s" % (name, wanted, value.dtype))
+        raise CheckFailure("%s should have a %s dtype, got %s" % (name, wanted, value.dtype), blame=blame)
     if shape is not None and tuple(value.shape) != tuple(shape):
         raise CheckFailure("%s has shape %s, expected %s" % (name, tuple(value.shape), tuple(shape)))
     if finite and value.dtype.kind == "f" and not np.all(np.isfinite(value)):

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_LOCALIZE_BUDGET_S = 120.0
 
 
 @dataclass
@@ -21,6 +22,8 @@ class GradingConfig:
     """Folders no student worker may see, besides its own submission's (e.g. every submission of a batch)."""
     sandbox: bool = True
     """Isolate student workers with bubblewrap where available (``--no-sandbox`` turns it off)."""
+    localize_budget_s: float = DEFAULT_LOCALIZE_BUDGET_S
+    """Seconds per submission for rerunning failing composite checks to find the function at fault (0: off)."""
 
     @property
     def isolation(self) -> str:

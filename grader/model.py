@@ -7,6 +7,7 @@ from typing import Any
 REPORT_SCHEMA = "grader.report/1"
 
 STATUSES = ("passed", "failed", "error", "timeout", "skipped")
+FUNCTION_STATUSES = ("passed", "failed", "error", "timeout", "inconclusive", "skipped")
 
 
 @dataclass
@@ -39,9 +40,24 @@ class CheckResult:
     duration_s: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
     artifacts: list[dict[str, Any]] = field(default_factory=list)
+    uses: list[str] = field(default_factory=list)
+    """Other student functions the check calls without grading them."""
+    blame: list[str] = field(default_factory=list)
+    """The functions this check's failure is blamed on (empty when it passed or could not tell)."""
+    attribution: str = ""
+    """How the blame was decided, in a sentence for the student (empty when obvious)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class FunctionVerdict:
+    """What a student reads first: is this function right, which checks decided it, and how."""
+
+    status: str
+    checks: list[str] = field(default_factory=list)
+    blame: str = ""
 
 
 @dataclass
@@ -83,6 +99,8 @@ class Report:
     """Per notebook file name: what was read from it (executed, printed check results, its rendered page)."""
     notebook_sources: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
     """The notebooks' bytes, for the writer that renders them; never written to ``report.json``."""
+    functions: dict[str, FunctionVerdict] = field(default_factory=dict)
+    """Per student function (target name): its verdict, from its own checks and the localized failures."""
 
     @property
     def score(self) -> float:
@@ -100,6 +118,7 @@ class Report:
             "score": self.score,
             "max_score": self.max_score,
             "exercises": [asdict(e) for e in self.exercises],
+            "functions": {name: asdict(v) for name, v in self.functions.items()},
             "checks": [c.to_json() for c in self.checks],
             "questions": list(self.questions),
             "problems": list(self.problems),

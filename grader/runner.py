@@ -6,6 +6,7 @@ is within threshold (or it says so without a metric) and nothing went wrong on t
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 import math
 import sys
 import tempfile
@@ -20,9 +21,11 @@ from grader.config import GradingConfig
 from grader.model import CheckResult, ExerciseSummary, GraderInfo, Metric, Report, SubmissionInfo
 from grader.notebooks import attach_notebooks
 from grader.bundle import NotInBundle
+from grader.localization import FAILING, Fault, Localizer, involved, listing
 from grader.runtimes import worker_env
 from grader.sandbox import Sandbox, hidden_paths
-from grader.staging import REFERENCE_ROOT, stage
+from grader.staging import REFERENCE_ROOT, stage, stage_reference_copy
+from grader.verdicts import function_verdicts
 from grader.submission import STUDENT_FILES, Submission
 from grader.worker.client import Executor, ExecutorStats, StudentError, WorkerCrashed, WorkerTimeout
 
@@ -87,47 +90,84 @@ class Grader:
                                                  stats=self.reference_stats))
         return self.references[runtime]
 
-    def student_executor(self, submission: Submission, scratch: Path, runtime: str) -> Executor:
-        """A sandboxed worker over the staged package ``scratch/pkg``, writing only to ``scratch/work``."""
-        package, work = scratch / "pkg", scratch / ("work-%s" % runtime)
-        self.sandbox.prepare(package, work)
+    def student_executor(self, submission: Submission, scratch: Path, runtime: str, package: str = "pkg",
+                         work: str = "work") -> Executor:
+        """A sandboxed worker over the staged package ``scratch/<package>``, writing only to
+        ``scratch/<work>-<runtime>``."""
+        package_root, work_dir = scratch / package, scratch / ("%s-%s" % (work, runtime))
+        self.sandbox.prepare(package_root, work_dir)
         hidden = hidden_paths([p for p in (self.config.out_dir, submission.path, submission.path.parent,
                                            *self.config.private_paths) if p])
-        prefix = self.sandbox.wrap([], package, work, hidden)
-        env = worker_env(runtime, home=work, extra=self.sandbox.env(runtime))
-        return Executor(package, "the student's code", env=env, command_prefix=prefix, stats=self.student_stats,
-                        cwd=work)
+        prefix = self.sandbox.wrap([], package_root, work_dir, hidden)
+        env = worker_env(runtime, home=work_dir, extra=self.sandbox.env(runtime))
+        return Executor(package_root, "the student's code", env=env, command_prefix=prefix,
+                        stats=self.student_stats, cwd=work_dir)
+
+    def substitution_executor(self, submission: Submission, scratch: Path, runtime: str) -> Executor:
+        """A sandboxed worker like the student's whose package also holds the reference's copy of it, so that
+        a check can run again with some student functions replaced (only ever to localize a failure: nothing
+        it produces but pass or fail reaches a report)."""
+        package = scratch / "pkg-localize"
+        if not package.exists():
+            stage(submission, package, self.provided)
+            stage_reference_copy(package)
+        return self.student_executor(submission, scratch, runtime, "pkg-localize", "work-localize")
 
     def close(self) -> None:
         for executor in self.references.values():
             executor.close()
 
     def grade(self, submission: Submission) -> Report:
-        with tempfile.TemporaryDirectory(prefix="grader-%s-" % submission.id) as scratch:
-            stage(submission, Path(scratch) / "pkg", self.provided)
+        self.declared: dict[str, Fault] = {}
+        with tempfile.TemporaryDirectory(prefix="grader-%s-" % submission.id) as tmp:
+            scratch = Path(tmp)
+            stage(submission, scratch / "pkg", self.provided)
             students: dict[str, Executor] = {}
             try:
-                results = []
+                pairs = []
                 for runtime in dict.fromkeys(ex.runtime for ex in self.exercises):
-                    student = students[runtime] = self.student_executor(submission, Path(scratch), runtime)
+                    student = students[runtime] = self.student_executor(submission, scratch, runtime)
                     exercises = [ex for ex in self.exercises if ex.runtime == runtime]
                     broken = self._import_modules(submission, student, exercises)
-                    results += [(ex, self._run(check, ex, student, broken)) for ex in exercises for check in ex.checks]
+                    pairs += [(ex, self._run(check, ex, student, broken)) for ex in exercises for check in ex.checks]
             finally:
                 for student in students.values():
                     student.close()
-        order = {c.id: i for i, c in enumerate(c for ex in self.exercises for c in ex.checks)}
-        results = [r for _, r in sorted(results, key=lambda pair: order[pair[1].id])]
-        summaries = [ExerciseSummary(ex.id, ex.title, round(sum(r.score for r in results if r.exercise == ex.id), 4),
-                                     round(sum(r.max_score for r in results if r.exercise == ex.id), 4))
+            results = {r.id: r for _, r in pairs}
+            faults = self.localize(submission, scratch, results)
+        checks = [c for ex in self.exercises for c in ex.checks]
+        for check_id, fault in faults.items():
+            result = results[check_id]
+            result.blame, result.attribution = list(fault.culprits), fault.how
+            if fault.how:
+                result.message = "%s. %s" % (fault.how[0].upper() + fault.how[1:], result.message)
+        ordered = [results[c.id] for c in checks]
+        summaries = [ExerciseSummary(ex.id, ex.title, round(sum(r.score for r in ordered if r.exercise == ex.id), 4),
+                                     round(sum(r.max_score for r in ordered if r.exercise == ex.id), 4))
                      for ex in self.exercises]
         report = Report(
             submission=SubmissionInfo(submission.id, str(submission.path), submission.sha256),
             grader=GraderInfo(__version__, self.config.seed, self.config.isolation),
-            checks=results, exercises=summaries, problems=list(submission.problems)
-            + ["cs231n/%s is missing" % m for m in self._missing(submission)])
+            checks=ordered, exercises=summaries, problems=list(submission.problems)
+            + ["cs231n/%s is missing" % m for m in self._missing(submission)],
+            functions=function_verdicts(checks, results, faults))
         attach_notebooks(report, submission)
         return report
+
+    def localize(self, submission: Submission, scratch: Path, results: dict[str, CheckResult]) -> dict[str, Fault]:
+        """Who is at fault in every failing check; reruns with the reference's functions where it is here."""
+        if not any(r.status in FAILING for r in results.values()):
+            return {}
+        checks = [c for ex in self.exercises for c in ex.checks]
+        couplings = [group for ex in self.exercises for group in ex.couplings]
+        rerun = None
+        if self.config.localize_budget_s > 0 and REFERENCE_ROOT is not None and self.reference_factory is None:
+            rerun = Rerunner(self, submission, scratch, self.config.localize_budget_s)
+        try:
+            return Localizer(checks, results, couplings, rerun, self.declared).run()
+        finally:
+            if rerun is not None:
+                rerun.close()
 
     def _missing(self, submission: Submission) -> list[str]:
         needed = {module_file(m) for ex in self.exercises for c in ex.checks for m in c.modules}
@@ -157,67 +197,30 @@ class Grader:
         return broken
 
     def _run(self, check: Check, exercise: Exercise, student: Executor, broken: dict) -> CheckResult:
-        result = CheckResult(id=check.id, exercise=exercise.id, targets=list(check.targets), status="error",
-                             score=0.0, max_score=check.points,
+        result = CheckResult(id=check.id, exercise=exercise.id, targets=list(check.targets), uses=list(check.uses),
+                             status="error", score=0.0, max_score=check.points,
                              metric=Metric(check.metric, None, check.threshold) if check.metric else None)
         for module in check.modules:
             if module in broken:
                 result.message, result.details = broken[module][0], dict(broken[module][1])
+                self.declared[check.id] = broken_fault(check, [m for m in check.modules if m in broken])
                 return result
         reference = self.reference(exercise.runtime)
         if check.instructor_only and not reference.live:
             result.status, result.max_score = "skipped", 0.0
             result.message = "instructor-only: needs the live reference on values your code produces"
             return result
-        student.current_check = reference.current_check = check.id
         ctx = CheckContext(check, self.config, student, reference, self.fixtures.get(exercise.id, {}))
-        timeout = self.config.timeout_s * check.timeout_factor
         start = time.monotonic()
-        student.deadline = reference.deadline = start + timeout
         student.stdout.clear()
-        try:
-            outcome = check.run(ctx)
-            value = outcome.metric_value
-            if result.metric is not None:
-                result.metric.value = value
-                passed = value is not None and math.isfinite(value) and value <= check.threshold
-                verdict = ("%s %.3g %s threshold %.3g" % (check.metric, value, "<=" if passed else ">", check.threshold)
-                           if value is not None and math.isfinite(value) else "%s is %s" % (check.metric, value))
-                if outcome.passed is False:
-                    passed = False
-                result.message = "; ".join(m for m in (outcome.message, verdict) if m)
-            else:
-                passed = bool(outcome.passed)
-                result.message = outcome.message
-            result.status = "passed" if passed else "failed"
-        except CheckFailure as failure:
-            result.status, result.message = "failed", failure.message
-            if result.metric is not None and failure.metric_value is not None:
-                result.metric.value = failure.metric_value
-            ctx.details.update(failure.details)
-        except NotInBundle as exc:
-            result.status, result.max_score, result.message = "skipped", 0.0, str(exc)
-        except WorkerTimeout as exc:
-            if exc.executor is reference:
-                result.message = "internal grader error: the reference did not answer in time"
-            else:
-                result.status = "timeout"
-                result.message = ("stopped after %.0f s without an answer (an infinite loop or a very slow "
-                                  "implementation?)" % timeout)
-        except StudentError as exc:
-            if exc.executor is reference:
-                result.message = "internal grader error: the reference raised %s" % exc
-                ctx.details["traceback"] = exc.traceback
-            else:
-                result.message = "%s raised %s" % (_targets(check), exc)
-                ctx.details["traceback"] = exc.traceback
-        except WorkerCrashed as exc:
-            prefix = "internal grader error" if exc.executor is reference else _targets(check)
-            result.message = "%s: %s" % (prefix, exc)
-        except Exception as exc:  # a bug of the grader itself: say so, keep grading
-            result.message = "internal grader error: %s: %s" % (type(exc).__name__, exc)
-            ctx.details["traceback"] = traceback.format_exc()[-4000:]
-            print("grader: internal error in check %s: %s" % (check.id, exc), file=sys.stderr)
+        outcome = evaluate(ctx, self.config.timeout_s * check.timeout_factor)
+        result.status, result.message = outcome.status, outcome.message
+        if result.metric is not None:
+            result.metric.value = outcome.metric_value
+        if outcome.status == "skipped":
+            result.max_score = 0.0
+        if outcome.blame and outcome.status in FAILING:
+            self.declared[check.id] = Fault(outcome.blame)
         if student.tainted:
             ctx.details["leftovers"] = ("your code %s; the worker was stopped with all it started, and the next "
                                         "check started a fresh one" % "; ".join(
@@ -231,6 +234,128 @@ class Grader:
         result.details = ctx.details
         result.artifacts = ctx.artifacts
         return result
+
+
+@dataclass
+class Evaluation:
+    """What running a check gave, before it becomes a ``CheckResult``."""
+
+    status: str
+    message: str = ""
+    metric_value: float | None = None
+    blame: tuple[str, ...] = ()
+    """The culprits the check named itself, if it failed."""
+
+
+def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluation:
+    """Run ``ctx.check`` with a deadline and judge what happened: the metric against the threshold, a
+    failure the check raised, or what went wrong in a worker. ``ctx.details`` collects the details.
+    ``quiet``: say nothing on the grader's own error output either (a localizing rerun)."""
+    check, student, reference = ctx.check, ctx.student, ctx.reference
+    student.current_check = reference.current_check = check.id
+    student.deadline = reference.deadline = time.monotonic() + timeout
+    try:
+        outcome = check.run(ctx)
+    except CheckFailure as failure:
+        ctx.details.update(failure.details)
+        return Evaluation("failed", failure.message, failure.metric_value, failure.blame)
+    except NotInBundle as exc:
+        return Evaluation("skipped", str(exc))
+    except WorkerTimeout as exc:
+        if exc.executor is reference:
+            return Evaluation("error", "internal grader error: the reference did not answer in time")
+        return Evaluation("timeout", "stopped after %.0f s without an answer (an infinite loop or a very slow "
+                                     "implementation?)" % timeout)
+    except StudentError as exc:
+        ctx.details["traceback"] = exc.traceback
+        if exc.executor is reference:
+            return Evaluation("error", "internal grader error: the reference raised %s" % exc)
+        return Evaluation("error", "%s raised %s" % (_targets(check), exc))
+    except WorkerCrashed as exc:
+        prefix = "internal grader error" if exc.executor is reference else _targets(check)
+        return Evaluation("error", "%s: %s" % (prefix, exc))
+    except Exception as exc:  # a bug of the grader itself: say so, keep grading
+        ctx.details["traceback"] = traceback.format_exc()[-4000:]
+        if not quiet:
+            print("grader: internal error in check %s: %s" % (check.id, exc), file=sys.stderr)
+        return Evaluation("error", "internal grader error: %s: %s" % (type(exc).__name__, exc))
+    value = outcome.metric_value
+    if check.metric is None:
+        passed = bool(outcome.passed)
+        return Evaluation("passed" if passed else "failed", outcome.message, None, outcome.blame)
+    passed = value is not None and math.isfinite(value) and value <= check.threshold
+    verdict = ("%s %.3g %s threshold %.3g" % (check.metric, value, "<=" if passed else ">", check.threshold)
+               if value is not None and math.isfinite(value) else "%s is %s" % (check.metric, value))
+    if outcome.passed is False:
+        passed = False
+    return Evaluation("passed" if passed else "failed", "; ".join(m for m in (outcome.message, verdict) if m),
+                      value, outcome.blame)
+
+
+def broken_fault(check: Check, modules: list[str]) -> Fault:
+    """A student file that does not import: its functions are at fault, the others cannot be judged."""
+    def in_broken(function: str) -> bool:
+        return any(function.startswith(m + ".") for m in modules)
+
+    culprits = tuple(f for f in involved(check) if in_broken(f))
+    others = tuple(t for t in check.targets if not in_broken(t))
+    return Fault(culprits, others, "" if not others else "cs231n/%s does not import: this check cannot judge %s"
+                 % (", ".join(module_file(m) for m in modules), listing(others)))
+
+
+class Rerunner:
+    """Runs a failing check again with chosen student functions replaced by the reference's, in a sandboxed
+    worker of the submission's own, within a time budget. Only pass or fail comes out: the rerun's
+    messages, details, printed output and pictures are dropped, since the reference's code ran there."""
+
+    def __init__(self, grader: "Grader", submission: Submission, scratch: Path, budget_s: float):
+        self.grader = grader
+        self.submission = submission
+        self.scratch = scratch
+        self.deadline = time.monotonic() + budget_s
+        self.executors: dict[str, Executor] = {}
+        self.exercise_of = {c.id: ex for ex in grader.exercises for c in ex.checks}
+        self.answers: dict[tuple[str, frozenset[str]], bool] = {}
+        self.count = 0
+
+    def __call__(self, check: Check, swapped: frozenset[str]) -> bool | None:
+        key = (check.id, swapped)
+        if key in self.answers:
+            return self.answers[key]
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            return None
+        exercise = self.exercise_of[check.id]
+        runtime = exercise.runtime
+        if runtime not in self.executors:
+            self.executors[runtime] = self.grader.substitution_executor(self.submission, self.scratch, runtime)
+        executor = self.executors[runtime]
+        executor.substitution = {substitution_path(f): "reference" if f in swapped else "student"
+                                 for f in involved(check)}
+        ctx = CheckContext(check, self.grader.config, executor, self.grader.reference(runtime),
+                           self.grader.fixtures.get(exercise.id, {}))
+        try:
+            outcome = evaluate(ctx, min(self.grader.config.timeout_s * check.timeout_factor, left), quiet=True)
+        finally:
+            executor.substitution = None
+            executor.stdout.clear()
+            if executor.tainted:
+                executor.discard()
+        self.count += 1
+        if outcome.status == "timeout" and time.monotonic() >= self.deadline:
+            return None
+        self.answers[key] = outcome.status == "passed"
+        return self.answers[key]
+
+    def close(self) -> None:
+        for executor in self.executors.values():
+            executor.close()
+
+
+def substitution_path(function: str) -> str:
+    """The function a target names, without its branch: ``...CaptioningRNN.loss[rnn]`` -> ``...CaptioningRNN.loss``."""
+    return function.partition("[")[0]
+
 
 def module_file(module: str) -> str:
     """``classifiers.rnn`` -> ``classifiers/rnn.py``."""

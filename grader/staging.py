@@ -40,3 +40,21 @@ def stage(submission: Submission, dest: Path, provided: dict[str, bytes] | None 
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
     return dest
+
+
+REFERENCE_COPY = "cs231n_reference"
+"""Where a localizing worker finds the reference's copy of the package (``grader.worker.substitution``)."""
+
+
+def stage_reference_copy(dest: Path) -> Path:
+    """Copy the whole reference package to ``dest/cs231n_reference``: only for the sandboxed worker that runs
+    a failing check again with some student functions replaced by the reference's."""
+    root = reference_root()
+    if root is None:
+        raise RuntimeError("the reference package is not installed")
+    source = root / "cs231n"
+    for path in sorted(source.rglob("*.py")):
+        target = dest / REFERENCE_COPY / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    return dest

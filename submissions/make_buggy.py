@@ -41,6 +41,17 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
         ("        _, grads[\"W_proj\"], grads[\"b_proj\"] = affine_backward(dh0, proj_cache)",
          "        _, grads[\"W_proj\"], grads[\"b_proj\"] = affine_backward(dh0 * (1 - h0 ** 2), proj_cache)"),
     ]),
+    "bug_rnn_tanh_exp": ("rnn_layers.py", "rnn_step_forward computes tanh as (e^z - e^-z) / (e^z + e^-z), which "
+                         "overflows to NaN for large pre-activations", [
+        ("    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)\n",
+         "    z = x.dot(Wx) + prev_h.dot(Wh) + b\n    next_h = (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))\n"),
+    ]),
+    "bug_lstm_backward_pops_cache": ("rnn_layers.py", "lstm_backward consumes the cache with list.pop(): a second call "
+                                     "finds it empty", [
+        ("    cache = tuple(step_caches)\n    return h, cache\n\n\ndef lstm_backward",
+         "    cache = step_caches\n    return h, cache\n\n\ndef lstm_backward"),
+        ("            dh[:, t, :] + dprev_h, dprev_c, cache[t])", "            dh[:, t, :] + dprev_h, dprev_c, cache.pop())"),
+    ]),
     # --- network visualization and style transfer (net_visualization_tensorflow.py, style_transfer_tensorflow.py)
     "bug_saliency_max_score": ("net_visualization_tensorflow.py", "saliency of the highest score instead of the "
                                "correct class's", [
@@ -63,6 +74,10 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
     ]),
     "bug_gram_not_normalized": ("style_transfer_tensorflow.py", "gram_matrix never divides by H * W * C", [
         ("    if normalize:\n        gram = gram / tf.cast(shape[1] * shape[2] * channels, gram.dtype)\n", ""),
+    ]),
+    "bug_style_loss_gram_of_targets": ("style_transfer_tensorflow.py", "style_loss applies gram_matrix again to the "
+                                       "style targets, which already are Gram matrices", [
+        ("tf.square(gram - style_targets[i])", "tf.square(gram - gram_matrix(style_targets[i]))"),
     ]),
     "bug_tv_roll": ("style_transfer_tensorflow.py", "tv_loss with tf.roll: the differences wrap around the borders", [
         ("    down = img[:, 1:, :, :] - img[:, :-1, :, :]\n    right = img[:, :, 1:, :] - img[:, :, :-1, :]\n",
@@ -87,6 +102,13 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
          "    logits = tf.concat([logits_real, logits_fake], axis=0)\n"
          "    labels = tf.concat([tf.ones_like(logits_real), tf.zeros_like(logits_fake)], axis=0)\n"
          "    return 2.0 * tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))"),
+    ]),
+    "bug_d_loss_labels_other_batch": ("gan_tf.py", "discriminator_loss sizes the real images' labels from the fake "
+                                      "batch: it breaks when the two batches differ, as on MNIST's last batch", [
+        ("    return _cross_entropy(logits_real, real=True) + _cross_entropy(logits_fake, real=False)",
+         "    labels = tf.ones_like(logits_fake)\n"
+         "    real = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits_real))\n"
+         "    return real + _cross_entropy(logits_fake, real=False)"),
     ]),
     "bug_loss_log_sigmoid": ("gan_tf.py", "the cross-entropy as the log of a sigmoid: overflows at large logits", [
         ("    labels = tf.ones_like(logits) if real else tf.zeros_like(logits)\n"

@@ -69,10 +69,10 @@ def test_grade_writes_every_output(tmp_path):
     assert {c["status"] for c in report["checks"]} == {"passed"}
     assert report["score"] == report["max_score"] == 6.0
     gradescope = json.loads((out / "skeleton" / "results.json").read_text())
-    assert gradescope["score"] == 0 and len(gradescope["tests"]) == 5
+    assert gradescope["score"] == 0 and len(gradescope["tests"]) == 6
     assert all(t["status"] == "failed" for t in gradescope["tests"])
     suites = ET.parse(out / "skeleton" / "junit.xml").getroot()
-    assert suites.find("testsuite").get("failures") == "5"
+    assert suites.find("testsuite").get("failures") == "6"
     rows = list(csv.DictReader((out / "grades.csv").open()))
     assert [r["submission"] for r in rows] == ["reference", "skeleton"]
     assert float(rows[0]["rnn_captioning"]) == 6.0 and float(rows[1]["rnn_captioning"]) == 0.0

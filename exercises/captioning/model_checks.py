@@ -20,6 +20,21 @@ PARAM_KEYS = ("W_embed", "W_proj", "b_proj", "Wx", "Wh", "b", "W_vocab", "b_voca
 TOY_VOCAB = {"<NULL>": 0, "cat": 2, "dog": 3}
 HIDDEN_THRESHOLD = 1e-6
 
+L = "rnn_layers."
+LAYERS = {
+    "rnn": (L + "word_embedding_forward", L + "word_embedding_backward", L + "rnn_forward", L + "rnn_backward",
+            L + "rnn_step_forward", L + "rnn_step_backward"),
+    "lstm": (L + "word_embedding_forward", L + "word_embedding_backward", L + "lstm_forward", L + "lstm_backward",
+             L + "lstm_step_forward", L + "lstm_step_backward"),
+}
+"""The student's layers that ``loss`` calls (directly or through the sequence layers), per cell type."""
+SAMPLE_LAYERS = {"rnn": (L + "word_embedding_forward", L + "rnn_step_forward"),
+                 "lstm": (L + "word_embedding_forward", L + "lstm_step_forward")}
+"""What ``sample`` calls: one step at a time."""
+CAPTIONING_COUPLINGS = tuple((L + "%s_forward" % n, L + "%s_backward" % n)
+                             for n in ("rnn_step", "rnn", "word_embedding", "lstm_step", "lstm"))
+"""Every forward of ``rnn_layers`` with the backward that reads its cache (both captioning notebooks use them)."""
+
 OVERFIT = {"max_train": 50, "batch_size": 25, "num_epochs": 50}
 """The notebook's run: 100 Adam steps on 50 captions (minibatches of 25, 2 per epoch)."""
 
@@ -65,17 +80,20 @@ def build_model(executor, vocab: dict[str, int], D: int, W: int, H: int, cell_ty
 
 
 def run_loss(executor, model, features: np.ndarray, captions: np.ndarray,
-             shapes: dict[str, tuple[int, ...]]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+             shapes: dict[str, tuple[int, ...]], blame: tuple[str, ...] = ()
+             ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """``model.loss(features, captions)``, validated. ``blame``: the target, at fault for a malformed answer
+    (a gradient that is not an array may come from a layer, so that one is left to localization)."""
     result = executor.method(model, "loss", features, captions)
-    loss, grads = expect_tuple(result, ("loss", "grads"), "loss")
+    loss, grads = expect_tuple(result, ("loss", "grads"), "loss", blame)
     loss = expect_array(loss if not isinstance(loss, (int, float)) else np.float64(loss), "loss", ())
     if not isinstance(grads, dict):
-        raise CheckFailure("loss must return grads as a dict, got %s" % describe(grads))
+        raise CheckFailure("loss must return grads as a dict, got %s" % describe(grads), blame=blame)
     missing = [k for k in shapes if k not in grads]
     extra = [str(k) for k in grads if k not in shapes]
     if missing or extra:
         raise CheckFailure("grads must have exactly the keys of params; missing %s, unexpected %s"
-                           % (missing or "none", extra or "none"))
+                           % (missing or "none", extra or "none"), blame=blame)
     return loss, {k: expect_array(grads[k], "grads[%r]" % k, shapes[k]) for k in shapes}
 
 
@@ -106,10 +124,12 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
                      points: dict[str, float]) -> None:
     loss_target = "%s.loss[%s]" % (MODEL, cell_type)
     sample_target = "%s.sample[%s]" % (MODEL, cell_type)
+    own = (loss_target,)
 
     def add(kind: str, target: str, title: str, **kw):
         check_id = "%s/%s" % (target, kind.replace("sample-", ""))
-        return checks.add(check_id, title, target, points[kind], modules=MODULES, **kw)
+        uses = SAMPLE_LAYERS[cell_type] if target == sample_target else LAYERS[cell_type]
+        return checks.add(check_id, title, target, points[kind], uses=uses, modules=MODULES, **kw)
 
     @add("notebook", loss_target, "the %s loss matches the notebook's expected value" % cell_type,
          metric="abs_error", threshold=1e-8)
@@ -122,7 +142,7 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
         captions = (np.arange(N * T) % V).reshape(N, T)
         ctx.note_inputs(features=features, captions=captions)
         model = build_model(ctx.student, TOY_VOCAB, D, W, H, cell_type, params)
-        loss, _ = run_loss(ctx.student, model, features, captions, shapes)
+        loss, _ = run_loss(ctx.student, model, features, captions, shapes, own)
         ctx.details["expected"] = "loss %.11f" % expected_loss
         ctx.details["got"] = "loss %.11f" % float(loss)
         return Outcome(abs(float(loss) - expected_loss))
@@ -139,7 +159,7 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
         params = draw_params(rs, shapes)
         ctx.note_inputs(features=features, captions=captions)
         model = build_model(ctx.student, TOY_VOCAB, D, W, H, cell_type, params)
-        _, analytic = run_loss(ctx.student, model, features, captions, shapes)
+        _, analytic = run_loss(ctx.student, model, features, captions, shapes, own)
         numerical = {k: numeric_param_gradient(ctx.student, model, "loss", [features, captions], k, params[k],
                                                h=gradient_h) for k in shapes}
         worst, message, details = compare_outputs(analytic, numerical, gradient_threshold)
@@ -160,7 +180,7 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
         want_loss, want = run_loss(ctx.reference, build_model(ctx.reference, vocab, D, W, H, cell_type, params),
                                    features, captions, shapes)
         got_loss, got = run_loss(ctx.student, build_model(ctx.student, vocab, D, W, H, cell_type, params),
-                                 features, captions, shapes)
+                                 features, captions, shapes, own)
         worst, message, details = compare_outputs({"loss": got_loss, **got}, {"loss": want_loss, **want},
                                                   HIDDEN_THRESHOLD)
         ctx.details.update(details)
@@ -176,8 +196,8 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
         features = rng.standard_normal((N, D))
         captions = random_captions(rng, vocab, N, T)
         model = build_model(ctx.student, vocab, D, W, H, cell_type, params)
-        loss64, grads64 = run_loss(ctx.student, model, features, captions.astype(np.int64), shapes)
-        loss32, grads32 = run_loss(ctx.student, model, features, captions.astype(np.int32), shapes)
+        loss64, grads64 = run_loss(ctx.student, model, features, captions.astype(np.int64), shapes, own)
+        loss32, grads32 = run_loss(ctx.student, model, features, captions.astype(np.int32), shapes, own)
         problems = []
         if not (np.array_equal(loss64, loss32) and all(np.array_equal(grads64[k], grads32[k]) for k in shapes)):
             problems.append("int32 captions give a different loss or gradients than int64 captions")
@@ -207,14 +227,17 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
         vocab, (D, W, H), params, features = sample_setup(ctx)
         N = features.shape[0]
         model = build_model(ctx.student, vocab, D, W, H, cell_type, params)
-        default = expect_array(ctx.student.method(model, "sample", features), "captions", (N, 30), kinds="iu")
+        own = (sample_target,)
+        default = expect_array(ctx.student.method(model, "sample", features), "captions", (N, 30), kinds="iu",
+                               blame=own)
         short = expect_array(ctx.student.method(model, "sample", features, max_length=7), "captions (max_length=7)",
-                             (N, 7), kinds="iu")
+                             (N, 7), kinds="iu", blame=own)
         if np.all(default == vocab["<NULL>"]):
-            raise CheckFailure("sample returned only <NULL> tokens: nothing was sampled (is the TODO still a `pass`?)")
+            raise CheckFailure("sample returned only <NULL> tokens: nothing was sampled (is the TODO still a `pass`?)",
+                               blame=own)
         if np.all(default[:, 0] == vocab["<START>"]):
             raise CheckFailure("column 0 of every caption is <START>: it must hold the first sampled word "
-                               "(<START> is only the first input, never an output)")
+                               "(<START> is only the first input, never an output)", blame=own)
         bad = np.argwhere((short < 0) | (short >= len(vocab)))
         if len(bad):
             raise CheckFailure("captions contain indices outside the vocabulary, e.g. %d" % short[tuple(bad[0])])
@@ -228,7 +251,8 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
         want = expect_array(ctx.reference.method(build_model(ctx.reference, vocab, D, W, H, cell_type, params),
                                                  "sample", features, max_length=L), "reference", kinds="iu")
         got = expect_array(ctx.student.method(build_model(ctx.student, vocab, D, W, H, cell_type, params),
-                                              "sample", features, max_length=L), "captions", (N, L), kinds="iu")
+                                              "sample", features, max_length=L), "captions", (N, L), kinds="iu",
+                           blame=(sample_target,))
         compared = mismatched = 0
         lines = []
         for n in range(N):
@@ -275,7 +299,7 @@ def run_overfit(ctx: CheckContext, cell_type: str, threshold: float) -> Outcome:
         captions, features, _ = sample_minibatch(small, OVERFIT["batch_size"], rs)
         if it:
             ctx.student.set_items(model, "params", params)
-        loss, grads = run_loss(ctx.student, model, features, captions, shapes)
+        loss, grads = run_loss(ctx.student, model, features, captions, shapes, ("%s.loss[%s]" % (MODEL, cell_type),))
         history.append(float(loss))
         for k in shapes:
             params[k], configs[k] = adam(params[k], grads[k].astype(np.float32), configs[k])

@@ -68,9 +68,10 @@ def add_model_checks(checks: CheckList, name: str) -> None:
     target = "gan_tf." + name
     call = "%s(%s)" % (name, ", ".join(map(repr, spec.count_args)))
     what = "images" if spec.generator else "scores"
+    uses = () if spec.generator else ("gan_tf.leaky_relu",)  # a discriminator may call the student's leaky_relu
 
     @checks.add(target + "/params", "%s has %s parameters (the notebook's count_params)" % (call, format(
-        spec.params, ",")), target, 0.5)
+        spec.params, ",")), target, 0.5, uses=uses)
     def params(ctx: CheckContext) -> Outcome:
         input_dim = spec.count_args[0] if spec.generator else IMAGE_DIM
         model, note = build_model(ctx.student, name, spec.count_args, input_dim)
@@ -98,7 +99,7 @@ def add_model_checks(checks: CheckList, name: str) -> None:
     else:
         title = "%s maps (B, 784) images to (B, 1) raw scores (logits)" % name
 
-    @checks.add(target + "/outputs", title, target, 0.5)
+    @checks.add(target + "/outputs", title, target, 0.5, uses=uses)
     def outputs(ctx: CheckContext) -> Outcome:
         rng = ctx.rng()
         batch = int(rng.integers(3, 9))

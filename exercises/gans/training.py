@@ -209,6 +209,6 @@ def add_training_check(checks: CheckList, name: str, points: float) -> None:
 
     @checks.add("gan_tf.run_a_gan[%s]/training" % name, "a short %s run (%d steps of %d images): losses stay finite, "
                 "D and G learn, samples in [-1, 1]" % (flavour.title, flavour.steps, flavour.batch),
-                flavour.targets, points, timeout_factor=4.0)
+                flavour.targets, points, uses=("gan_tf.leaky_relu",), timeout_factor=4.0)
     def training(ctx: CheckContext) -> Outcome:
         return check_run(ctx, flavour)

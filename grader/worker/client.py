@@ -176,6 +176,9 @@ class Executor:
         self.deadline: float | None = None
         self.stdout: list[str] = []
         self.stats = stats if stats is not None else ExecutorStats()
+        self.substitution: dict[str, str] | None = None
+        """Sent with every request while set: which implementation each listed function gets (see
+        ``grader.worker.substitution``)."""
 
     # ------------------------------------------------------------------ lifecycle
     def _ensure(self) -> WorkerProcess:
@@ -223,6 +226,8 @@ class Executor:
 
     def _request(self, message: dict) -> Any:
         worker = self._ensure()
+        if self.substitution:
+            message = {**message, "substitute": self.substitution}
         t0 = time.monotonic()
         response = self._exchange(worker, message)
         self.stats.requests += 1

@@ -12,6 +12,7 @@ of values of one argument or model parameter (finite differences driven by the g
 from __future__ import annotations
 
 import builtins
+import contextlib
 import importlib
 import json
 import operator
@@ -31,6 +32,7 @@ import numpy as np
 
 from grader.worker import protocol
 from grader.worker.protocol import Channel, Handle, describe_type
+from grader.worker.substitution import Substitution
 
 PACKAGE = "cs231n"
 STDOUT_CAP = 64 * 1024
@@ -75,7 +77,8 @@ class Worker:
             self.reset_capture()
             start = time.perf_counter()
             try:
-                response = {"ok": True, "value": self.dispatch(request)}
+                with self.substituted(request.get("substitute")):
+                    response = {"ok": True, "value": self.dispatch(request)}
             except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
                 response = {"ok": False, "error": self.describe_error(exc)}
             response["compute_s"] = time.perf_counter() - start
@@ -88,6 +91,10 @@ class Worker:
             except Exception as exc:  # e.g. an unencodable value in an odd place
                 self.channel.send({"ok": False, "error": {"type": type(exc).__name__, "message": str(exc),
                                                           "traceback": ""}, "stdout": "", "id": request_id})
+
+    def substituted(self, mapping: Any) -> Any:
+        """The request's function substitutions (see ``grader.worker.substitution``), or nothing."""
+        return Substitution(PACKAGE, mapping) if mapping else contextlib.nullcontext()
 
     def reset_capture(self) -> None:
         sys.stdout.flush()
