@@ -137,7 +137,8 @@ class Localizer:
                 return Fault(culprits, swapped_targets,
                              "fails because of your %s, which fail%s %s own checks: with the reference's %s it "
                              "passes" % (listing(culprits), "s" if len(culprits) == 1 else "",
-                                         "its" if len(culprits) == 1 else "their", listing(culprits)), True)
+                                         "its" if len(culprits) == 1 else "their",
+                                         listing(f for u in bad for f in u)), True)
         rest = [u for u in units if u not in bad]
         if len(rest) == 1 and not bad:  # one unit: its own members decide, nothing to swap
             culprits, undecided = self.within_units(check, rest, bad)
@@ -231,7 +232,6 @@ class Localizer:
         if not uses_bad:
             return Fault(tuple(dict.fromkeys(check.targets + known)), how=why.rstrip("; "))
         pending = tuple(t for t in check.targets if t not in known)
-        return Fault(known, pending, "%syour %s, which this check calls, fail%s %s own checks: this check cannot "
-                     "judge %s until then" % (why, listing(uses_bad), "s" if len(uses_bad) == 1 else "",
-                                             "its" if len(uses_bad) == 1 else "their",
-                                             listing(pending) if pending else "the rest"))
+        return Fault(known, pending, "%syour %s, which this check calls, fail%s %s own checks: fix %s first"
+                     % (why, listing(uses_bad), "s" if len(uses_bad) == 1 else "",
+                        "its" if len(uses_bad) == 1 else "their", "it" if len(uses_bad) == 1 else "them"))

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from grader import hookimpl
 from grader.config import GradingConfig
+from grader.localization import display_name
 from grader.model import CheckResult, Report
 from grader.writers._format import exercise_groups, format_number, json_safe, metric_comparison, xml_text
 
@@ -226,10 +227,23 @@ def notebook_views(report: Report) -> list[dict[str, Any]]:
     return views
 
 
+def function_views(report: Report) -> list[dict[str, Any]]:
+    """The per-function verdicts, as the page's first table shows them."""
+    return [{"name": name, "short": display_name(name), "status": v.status, "blame": v.blame,
+             "checks": [c for c in v.checks]} for name, v in report.functions.items()]
+
+
+def check_anchors(report: Report) -> dict[str, str]:
+    """An element id per check id (``check-`` and the id with anything but letters, digits, ``-_.`` replaced)."""
+    return {c.id: "check-" + re.sub(r"[^\w.-]", "_", c.id) for c in report.checks}
+
+
 def render_report(report: Report) -> str:
     """The HTML page for one report, without the control characters student output may hold."""
     return xml_text(_env.get_template("report.html.j2").render(
         report=report,
+        functions=function_views(report),
+        anchors=check_anchors(report),
         groups=[(summary, [_check_view(c) for c in checks]) for summary, checks in exercise_groups(report)],
         notebooks=notebook_views(report),
         unanswered=sum(not q.get("answered") for q in report.questions),
