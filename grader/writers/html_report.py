@@ -31,6 +31,14 @@ _env = jinja2.Environment(
 )
 
 
+def breakable(name: str) -> Markup:
+    """``name`` escaped, with line-break opportunities after its dots and slashes (long dotted check ids)."""
+    return Markup(re.sub(r"([./])", r"\1<wbr>", str(escape(name))))
+
+
+_env.filters["breakable"] = breakable
+
+
 def _text(value: Any) -> str:
     """A details value as text: strings as they are, anything else as indented JSON."""
     if isinstance(value, str):
