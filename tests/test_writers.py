@@ -307,7 +307,8 @@ def test_check_table_lets_long_ids_wrap_and_every_row_spans_the_header(report):
     report.checks[0].id = "net_visualization_tensorflow.class_visualization_update_step/<variable>"
     report.checks[0].targets = ["rnn_layers.rnn_backward", "rnn_layers.rnn_forward"]
     html = html_report.render_report(report)
-    assert "net_visualization_tensorflow.<wbr>class_visualization_update_step/<wbr>&lt;variable&gt;" in html
+    assert ('<td class="mono id" title="net_visualization_tensorflow.class_visualization_update_step/&lt;variable&gt;">'
+            "net_visualization_tensorflow.<wbr>class_visualization_update_step/<wbr>&lt;variable&gt;</td>") in html
     assert ('<span class="target">rnn_layers.<wbr>rnn_backward,</span> '
             '<span class="target">rnn_layers.<wbr>rnn_forward</span>') in html
     for table in re.findall(r'<table class="checks">(.*?)</table>', html, re.S):

@@ -32,7 +32,10 @@ _env = jinja2.Environment(
 
 
 def breakable(name: str) -> Markup:
-    """``name`` escaped, with line-break opportunities after its dots and slashes (long dotted check ids)."""
+    """``name`` escaped, with line-break opportunities after its dots and slashes (long dotted check ids).
+
+    The cell showing it carries the unbroken name as its ``title``, for hovering and for text search.
+    """
     return Markup(re.sub(r"([./])", r"\1<wbr>", str(escape(name))))
 
 
