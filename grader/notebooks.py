@@ -37,6 +37,8 @@ _METRIC_LINE = re.compile(r"^(?P<name>[A-Za-z][\w .'\[\]()/-]{0,60}?)\s*(?::|\bi
 _METRIC_NAME = re.compile(r"error|loss|difference|diff\b", re.I)
 _VERDICT_LINE = re.compile(r"tests? passed|(?:in)?correct number of parameters", re.I)
 _TABLE_LABEL = re.compile(r"^\$?\s*([xy])\s*_?\s*\{?\s*(\d+|t)?\s*\}?\s*\$?$", re.I)
+HTML_COMMENT = re.compile(r"<!--(?:-?>|[\s\S]*?(?:-->|\Z))")
+"""An HTML comment, hidden in Jupyter; one left open runs to the end of the text, as in a browser."""
 
 
 @dataclass
@@ -294,7 +296,8 @@ def _after_mark(line: str, word: str, fallback: str) -> str:
 
 
 def _plain(text: str) -> str:
-    """Markdown/HTML/LaTeX decoration removed: ``**Your Answer:**`` -> ``Your Answer:``."""
+    """Markdown/HTML/LaTeX decoration and HTML comments removed: ``**Your Answer:**`` -> ``Your Answer:``."""
+    text = HTML_COMMENT.sub(" ", text)
     text = re.sub(r"<[^>]*>", " ", text)
     text = re.sub(r"\\(?:color|textcolor)\s*\{[^}]*\}|\\(?:text(?:it|bf|rm)?|it|bf|mathbf)\b", " ", text)
     text = re.sub(r"[*#`$>{}]|(?<!\w)_+|_+(?!\w)", " ", text)

@@ -333,6 +333,73 @@ def test_questions_without_notebook_facts_still_render():
     assert "Inline Question 1" in section and "unanswered" in section and "rendered notebook" not in section
 
 
+MATH_ANSWER = (r"**Your Answer:** the step is $h_t = \tanh(W_h h_{t-1})$ and" "\n\n"
+               r"$$\sum_{i=1}^N x_i^2$$" "\n\n"
+               r"also \\( \sigma(x) \\) and \\[ \frac{a}{b} \\]; code keeps `cost = $5 + $6`;" "\n"
+               r"bad $\frac{a}{$ stays; $\text{<script>alert(1)</script>}$ " + SCRIPT + "\n\n"
+               "```\nprice = $x$\n```\n")
+
+
+def _math_displays(html: str) -> list[str]:
+    """The ``display`` of each MathML formula in ``html``, in order."""
+    return re.findall(r'<math [^>]*\bdisplay="(\w+)"', html)
+
+
+def _tags(html: str) -> list[tuple[str, set[str]]]:
+    """The elements of ``html`` as a browser would parse them: (tag, attribute names)."""
+    from html.parser import HTMLParser
+
+    found: list[tuple[str, set[str]]] = []
+    parser = HTMLParser()
+    parser.handle_starttag = lambda tag, attrs: found.append((tag, {name for name, _ in attrs}))
+    parser.feed(html)
+    return found
+
+
+def test_answer_math_is_drawn_as_mathml_code_and_bad_latex_stay_text():
+    report = bare_report()
+    attach_notebooks(report, Submission("alice", Path("/subs/alice"), notebooks={
+        RNN: notebook(md("# Inline Question 1\n\nWhy?"), md(MATH_ANSWER))}))
+    answer = html_report.render_report(report).split('<div class="answer md">')[1].split("</div>")[0]
+    assert _math_displays(answer) == ["inline", "block", "inline", "block", "inline"]
+    assert answer.count('xmlns="http://www.w3.org/1998/Math/MathML"') == 5
+    assert "<msub><mi>h</mi><mi>t</mi></msub>" in answer and "<mfrac>" in answer and "&#x02211;" in answer
+    assert "<code>cost = $5 + $6</code>" in answer and "price = $x$" in answer
+    assert r"bad $\frac{a}{$ stays" in answer
+    assert "<script" not in answer and "&lt;script&gt;alert(1)&lt;/script&gt;" in answer
+
+
+def test_mathml_keeps_only_presentation_elements_and_attributes():
+    from grader.writers._math import latex_to_mathml
+
+    assert latex_to_mathml(r"\left(x\right)", display=False).count('stretchy="true" fence="true"') == 2
+    for latex in (r"\href{javascript:alert(1)}{x}", r"\style{background:url(x)}{x}", r"\class{evil}{x}",
+                  r"\text{</math><img src=x onerror=alert(1)>}", r"\text{<a href='javascript:x'>y</a>}"):
+        tags = _tags(latex_to_mathml(latex, display=False))
+        assert tags and {tag for tag, _ in tags} <= {"math", "mrow", "mi", "mtext"}
+        assert set().union(*(attrs for _, attrs in tags)) <= {"xmlns", "display"}
+    assert latex_to_mathml("x" * 6000, display=True) == "$$" + "x" * 6000 + "$$"
+    assert latex_to_mathml("{" * 3000, display=False) == "$" + "{" * 3000 + "$"
+
+
+def test_html_comments_are_hidden_as_in_jupyter():
+    answer = ("**Your Answer:** shown <!-- inline > note --> text\n\n<!--\nmulti-line note\n-->\n\nvisible "
+              "`<!-- code keeps it -->`\n\n<!-- left open\n\nswallowed")
+    report = bare_report()
+    attach_notebooks(report, Submission("alice", Path("/subs/alice"), notebooks={
+        RNN: notebook(md("# Inline Question 1\n\nWhy?"), md(answer)),
+        LSTM: notebook(md("# Inline Question\n\nWhy?"), md("**Your Answer:** <!-- a -> b -->"))}))
+    assert [q["answered"] for q in report.questions[:2]] == [True, False]
+    section = html_report.render_report(report).split('id="manual-grading"')[1]
+    shown = section.split('<div class="answer md">')[1].split("</div>")[0]
+    assert "shown" in shown and "text" in shown and "visible" in shown
+    assert "note" not in shown and "left open" not in shown and "swallowed" not in shown
+    assert "<code>&lt;!-- code keeps it --&gt;</code>" in shown
+    assert "&lt;!-- inline &gt; note --&gt;" in section  # the markdown source still shows what was written
+    page = notebooks_html.render_notebook(RNN, notebook(md(answer)))
+    assert "shown" in page and "visible" in page and "note" not in page and "swallowed" not in page
+
+
 # ---- rendering with nbconvert ------------------------------------------------------------------------
 
 def big_notebook() -> bytes:
@@ -367,6 +434,30 @@ def test_rendered_notebook_keeps_answers_and_images_and_trims_big_outputs(tmp_pa
     assert "<script" not in page and "cdnjs" not in page
     broken = (tmp_path / "notebooks" / "StyleTransfer-TensorFlow.html").read_text()
     assert "is not valid JSON" in broken and "<script" not in broken
+
+
+def test_rendered_notebook_draws_math_as_mathml_and_keeps_code():
+    page = notebooks_html.render_notebook(RNN, notebook(
+        md(MATH_ANSWER),
+        code("cost = '$5 and $6'", count=1, outputs=[
+            v4.new_output("display_data", data={"text/markdown": "loss $L_2$", "text/plain": "md"})])))
+    body = page.split("<main>")[1]
+    assert _math_displays(body) == ["inline", "block", "inline", "block", "inline", "inline"]
+    assert "<msub><mi>h</mi><mi>t</mi></msub>" in body and "<msub><mi>L</mi><mn>2</mn></msub>" in body
+    assert "<code>cost = $5 + $6</code>" in body and "price = $x$" in body and "$5 and $6" in body
+    assert r"bad $\frac{a}{$ stays" in body
+    assert "<script" not in page and "onerror" not in page
+
+
+def test_notebook_sanitizer_keeps_mathml_but_not_links_styles_or_handlers():
+    cleaned = notebooks_html.clean_html(
+        '<math display="block" xmlns="http://www.w3.org/1998/Math/MathML"><mi mathvariant="bold" href="javascript:x" '
+        'style="color:red" onclick="alert(1)">x</mi><maction actiontype="toggle"><mi>y</mi></maction>'
+        '<annotation-xml encoding="text/html"><img src=x onerror=alert(1)></annotation-xml></math>')
+    assert '<math display="block" xmlns="http://www.w3.org/1998/Math/MathML"><mi mathvariant="bold">x</mi>' in cleaned
+    tags = _tags(cleaned)
+    assert {tag for tag, _ in tags} <= {"math", "mi", "img"}
+    assert set().union(*(attrs for _, attrs in tags)) <= {"display", "xmlns", "mathvariant"}
 
 
 def test_notebook_nbconvert_cannot_render_gets_an_error_page(monkeypatch):

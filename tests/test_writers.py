@@ -5,6 +5,7 @@ import csv
 import importlib
 import json
 import math
+import re
 import xml.etree.ElementTree as ET
 
 import pluggy
@@ -298,3 +299,23 @@ def test_images_artifact_is_shown_as_png_pictures(tmp_path):
     assert html.count("data:image/png;base64,") == 2
     assert base64.b64encode(png).decode() in html
     assert "\"><script>" not in html
+
+
+def test_check_table_lets_long_ids_wrap_and_every_row_spans_the_header(report):
+    """Long dotted ids break at dots and slashes (not mid-name) so the table fits its card; every row has the
+    header's column count, the detail rows span all of it."""
+    report.checks[0].id = "net_visualization_tensorflow.class_visualization_update_step/<variable>"
+    report.checks[0].targets = ["rnn_layers.rnn_backward", "rnn_layers.rnn_forward"]
+    html = html_report.render_report(report)
+    assert ('<td class="mono id" title="net_visualization_tensorflow.class_visualization_update_step/&lt;variable&gt;">'
+            "net_visualization_tensorflow.<wbr>class_visualization_update_step/<wbr>&lt;variable&gt;</td>") in html
+    assert ('<span class="target">rnn_layers.<wbr>rnn_backward,</span> '
+            '<span class="target">rnn_layers.<wbr>rnn_forward</span>') in html
+    for table in re.findall(r'<table class="checks">(.*?)</table>', html, re.S):
+        header, body = table.split("</thead>")
+        columns = len(re.findall(r"<th[ >]", header))
+        rows = re.findall(r'<tr class="check \w+">(.*?)</tr>', body, re.S)
+        assert rows and all(row.count("<td") == columns for row in rows)
+        assert set(re.findall(r'<tr class="more"><td colspan="(\d+)">', body)) <= {str(columns)}
+    assert html.count('<tr class="more"><td colspan=') == 5
+    assert '<span class="metric-name">rel_error</span>3.1e-09 ≤ 1e-07' in html

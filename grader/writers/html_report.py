@@ -16,7 +16,9 @@ from grader import hookimpl
 from grader.config import GradingConfig
 from grader.localization import display_name
 from grader.model import CheckResult, Report
+from grader.notebooks import HTML_COMMENT
 from grader.writers._format import exercise_groups, format_number, json_safe, metric_comparison, xml_text
+from grader.writers._math import MathMLRendering, markdown_with_math
 
 _PRE_DETAILS = ("expected", "got", "traceback", "stdout")
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
@@ -30,6 +32,17 @@ _env = jinja2.Environment(
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
 )
+
+
+def breakable(name: str) -> Markup:
+    """``name`` escaped, with line-break opportunities after its dots and slashes (long dotted check ids).
+
+    The cell showing it carries the unbroken name as its ``title``, for hovering and for text search.
+    """
+    return Markup(re.sub(r"([./])", r"\1<wbr>", str(escape(name))))
+
+
+_env.filters["breakable"] = breakable
 
 
 def _text(value: Any) -> str:
@@ -175,17 +188,25 @@ def _check_view(check: CheckResult) -> dict[str, Any]:
     }
 
 
-class _AnswerRenderer(mistune.HTMLRenderer):
-    """Markdown to HTML with raw HTML escaped and images shown as their alt text (the page loads nothing)."""
+class _AnswerRenderer(MathMLRendering, mistune.HTMLRenderer):
+    """Markdown to HTML with raw HTML escaped, HTML comments dropped, math as MathML and images shown as
+    their alt text (the page loads nothing)."""
 
     def image(self, text: str, url: str, title: str | None = None) -> str:
         return "[image: %s]" % text
 
+    def block_html(self, html: str) -> str:
+        shown = HTML_COMMENT.sub("", html)
+        return super().block_html(shown) if shown.strip() else ""
+
+    def inline_html(self, html: str) -> str:
+        return super().inline_html(HTML_COMMENT.sub("", html))
+
 
 def markdown_html(text: str) -> Markup:
-    """A student's markdown as HTML: raw HTML escaped, unsafe links neutralised, no images loaded."""
-    render = mistune.create_markdown(renderer=_AnswerRenderer(escape=True), plugins=["table", "strikethrough"])
-    return Markup(render(text))
+    """A student's markdown as HTML: raw HTML escaped, comments hidden, math drawn, unsafe links neutralised,
+    no images loaded."""
+    return Markup(markdown_with_math(_AnswerRenderer(escape=True))(text))
 
 
 def _without_tables(markdown: str) -> str:

@@ -1,23 +1,27 @@
 """``notebooks/<name>.html``: each notebook of the submission rendered by nbconvert, for the instructor's eye.
 
 Outputs and images are kept; long text outputs are cut in the middle and images over a size limit are
-replaced by a note. The page runs no script: student HTML is cleaned (bleach), JavaScript outputs and
-widget state are dropped, and a Content-Security-Policy forbids scripts and outside resources. A notebook
-that cannot be rendered gets a short page saying why.
+replaced by a note. Math in markdown is drawn as MathML. The page runs no script: student HTML is cleaned
+(bleach), JavaScript outputs and widget state are dropped, and a Content-Security-Policy forbids scripts and
+outside resources. A notebook that cannot be rendered gets a short page saying why.
 """
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import jinja2
+
 from grader import hookimpl
 from grader.config import GradingConfig
 from grader.model import Report
 from grader.notebooks import html_name, parse_notebook
 from grader.submission import NOTEBOOKS
+from grader.writers._math import MATHML_TAGS, MathMLRendering, markdown_with_math, mathml_attribute
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -51,6 +55,7 @@ pre { margin: 0; padding: 4px 8px; font: 12.5px/1.4 ui-monospace, Menlo, Consola
 .output_stderr { background: #fdecec; }
 .output_subarea img { max-width: 100%; }
 .text_cell_render { padding: 0 4px; }
+math { font-family: "STIX Two Math", "Cambria Math", "Latin Modern Math", "DejaVu Math TeX Gyre", math; }
 .rendered_html table { border-collapse: collapse; }
 .rendered_html th, .rendered_html td { border: 1px solid #d0d4da; padding: 2px 8px; }
 .anchor-link { display: none; }
@@ -75,6 +80,8 @@ _CELL_ATTRIBUTES = ("align", "colspan", "rowspan")
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     """Attributes kept in student HTML: no event handlers or styles, images only as embedded data."""
+    if tag in MATHML_TAGS:
+        return mathml_attribute(name, value)
     if name in ("class", "id", "title"):
         return True
     if tag == "a":
@@ -89,7 +96,7 @@ def clean_html(text: Any) -> str:
     import bleach  # with nbconvert, only imported when a notebook is rendered
 
     text = text.decode() if isinstance(text, bytes) else str(text)
-    return bleach.clean(text, tags=_TAGS, attributes=_allowed_attribute,
+    return bleach.clean(text, tags=_TAGS | MATHML_TAGS, attributes=_allowed_attribute,
                         protocols={"http", "https", "mailto", "data"}, strip_comments=True)
 
 
@@ -158,13 +165,28 @@ def _text(value: Any) -> str:
     return "".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
+@jinja2.pass_context
+def markdown2html(context: Any, source: str) -> str:
+    """nbconvert's ``markdown2html`` filter (markdown cells and outputs) with math drawn as MathML."""
+    cell = context.get("cell") or {}
+    return markdown_with_math(_renderer_class()(escape=False, attachments=cell.get("attachments", {})))(source)
+
+
+@functools.cache
+def _renderer_class() -> type:
+    """nbconvert's markdown renderer with formulas as MathML (a class made on first use: nbconvert is slow to load)."""
+    from nbconvert.filters.markdown_mistune import IPythonRenderer
+
+    return type("MathMLRenderer", (MathMLRendering, IPythonRenderer), {})
+
+
 def _exporter() -> Any:
     """This thread's nbconvert exporter (its templates compile once, in about 0.3 s)."""
     if not hasattr(_local, "exporter"):
         from nbconvert import HTMLExporter  # slow to import: only when a notebook is rendered
 
-        _local.exporter = HTMLExporter(template_name="basic", sanitize_html=True, filters={"clean_html": clean_html},
-                                       log=_QUIET)
+        _local.exporter = HTMLExporter(template_name="basic", sanitize_html=True, log=_QUIET,
+                                       filters={"clean_html": clean_html, "markdown2html": markdown2html})
     return _local.exporter
 
 
