@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from grader.checks import Exercise
+from grader.localization import display_name
 from grader.model import CheckResult, Report
 
 MARKS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT", "skipped": "SKIP"}
@@ -40,10 +41,22 @@ def _detail_lines(c: CheckResult) -> list[str]:
     return lines
 
 
+def function_lines(report: Report) -> list[str]:
+    """The per-function verdicts that are not a pass, one line each, after a count."""
+    bad = [(name, v) for name, v in report.functions.items() if v.status != "passed"]
+    if not report.functions:
+        return []
+    lines = ["functions: %d of %d pass" % (len(report.functions) - len(bad), len(report.functions))]
+    lines += ["  %-12s %-34s %s" % (v.status.upper(), display_name(name), v.blame) for name, v in bad]
+    return lines
+
+
 def print_check_summary(report: Report, source: str = "") -> None:
     print("submission %s (seed %d%s)" % (report.submission.id, report.grader.seed, ", " + source if source else ""))
     for problem in report.problems:
         print("  ! %s" % problem)
+    for line in function_lines(report):
+        print(line)
     for ex in report.exercises:
         print("\n%s  %s: %g / %g" % (ex.id, ex.title, ex.score, ex.max_score))
         for c in (c for c in report.checks if c.exercise == ex.id):
@@ -63,6 +76,11 @@ def markdown_summary(report: Report) -> str:
     out = ["## Self-check: %g / %g" % (report.score, report.max_score), "",
            "| exercise | score |", "|---|---|"]
     out += ["| %s | %g / %g |" % (ex.title, ex.score, ex.max_score) for ex in report.exercises]
+    wrong = [(name, v) for name, v in report.functions.items() if v.status != "passed"]
+    if wrong:
+        out += ["", "| | function | why |", "|---|---|---|"]
+        out += ["| %s | `%s` | %s |" % (v.status, display_name(name), v.blame.replace("|", "\\|")[:300])
+                for name, v in wrong]
     bad = [c for c in report.checks if c.status not in ("passed", "skipped")]
     if bad:
         out += ["", "| | check | message |", "|---|---|---|"]

@@ -13,8 +13,12 @@ import pytest
 
 from grader import hookspecs
 from grader.config import GradingConfig
-from grader.model import CheckResult, ExerciseSummary, GraderInfo, Metric, Report, SubmissionInfo
+from grader.model import CheckResult, ExerciseSummary, FunctionVerdict, GraderInfo, Metric, Report, SubmissionInfo
+from grader.terminal import markdown_summary, print_check_summary
 from grader.writers import WRITER_PLUGINS, gradescope, grades_csv, html_report, json_report, junit
+from grader.writers.gradescope import gradescope_results
+from grader.writers.html_report import render_report
+from grader.writers.junit import junit_tree
 from grader.writers._format import check_text, json_safe, metric_comparison, xml_text
 
 CONFIG = GradingConfig(seed=1)
@@ -65,6 +69,13 @@ def make_report(sub_id: str = "alice", *, with_gan: bool = True) -> Report:
         questions=[{"notebook": "RNN_Captioning.ipynb", "question": "Inline Question 1",
                     "answered": True, "answer": f"Characters {SCRIPT}"}],
         problems=["gan_tf.py <b>could not be imported</b>"],
+        functions={
+            "rnn_layers.rnn_step_forward": FunctionVerdict("passed", ["rnn_step_forward.notebook"], "passes its 1 check"),
+            "rnn_layers.rnn_step_backward": FunctionVerdict(
+                "failed", ["rnn_step_backward.hidden"], f"fails hidden; makes `{SCRIPT}` fail"),
+            "rnn_layers.rnn_forward": FunctionVerdict(
+                "inconclusive", ["rnn_forward.notebook"], "notebook could not judge it: fix `rnn_step_backward` first"),
+        },
     )
 
 
@@ -249,9 +260,12 @@ def test_grades_csv(tmp_path):
     grades_csv.grader_write_summary(reports=[bob, alice], out_dir=tmp_path, config=CONFIG)
     with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["submission", "score", "max_score", "rnn", "gan", "sha256", "problems"]
-    assert rows[1] == ["alice", "2.0", "7.0", "2.0", "", "ab" * 32, "0"]
-    assert rows[2] == ["bob", "2.0", "12.0", "2.0", "0.0", "ab" * 32, "1"]
+    assert rows[0] == ["submission", "score", "max_score", "rnn", "gan", "sha256", "problems", "failed_functions",
+                       "inconclusive_functions"]
+    assert rows[1] == ["alice", "2.0", "7.0", "2.0", "", "ab" * 32, "0", "rnn_layers.rnn_step_backward",
+                       "rnn_layers.rnn_forward"]
+    assert rows[2] == ["bob", "2.0", "12.0", "2.0", "0.0", "ab" * 32, "1", "rnn_layers.rnn_step_backward",
+                       "rnn_layers.rnn_forward"]
     assert len(rows) == 3
 
 
@@ -314,8 +328,36 @@ def test_check_table_lets_long_ids_wrap_and_every_row_spans_the_header(report):
     for table in re.findall(r'<table class="checks">(.*?)</table>', html, re.S):
         header, body = table.split("</thead>")
         columns = len(re.findall(r"<th[ >]", header))
-        rows = re.findall(r'<tr class="check \w+">(.*?)</tr>', body, re.S)
+        rows = re.findall(r'<tr class="check \w+"[^>]*>(.*?)</tr>', body, re.S)
         assert rows and all(row.count("<td") == columns for row in rows)
         assert set(re.findall(r'<tr class="more"><td colspan="(\d+)">', body)) <= {str(columns)}
     assert html.count('<tr class="more"><td colspan=') == 5
     assert '<span class="metric-name">rel_error</span>3.1e-09 ≤ 1e-07' in html
+
+
+# ---- per-function verdicts ---------------------------------------------------------------------------
+
+def test_report_html_opens_with_the_function_verdicts(report):
+    html = render_report(report)
+    functions, rest = html.split('id="functions"', 1)[1], html.split('id="functions"', 1)[0]
+    assert "Score" not in rest.split("<main>", 1)[1]  # nothing but the header comes before the functions
+    assert functions.index("rnn_step_backward") < functions.index("<h2>Score")
+    assert "badge inconclusive" in functions and "<code>rnn_step_backward</code>" in functions
+    assert SCRIPT not in html and "&lt;script&gt;" in functions
+    assert 'href="#check-rnn_step_backward.hidden"' in functions and 'id="check-rnn_step_backward.hidden"' in html
+
+
+def test_junit_names_the_blamed_function(report):
+    report.checks[1].blame = ["rnn_layers.rnn_step_forward"]
+    case = [c for c in junit_tree(report).getroot().iter("testcase") if c.get("name") == "rnn_step_backward.hidden"][0]
+    assert case.find("properties/property").attrib == {"name": "blame", "value": "rnn_layers.rnn_step_forward"}
+
+
+def test_gradescope_and_terminal_list_the_functions_that_do_not_pass(report, capsys):
+    output = gradescope_results(report)["output"]
+    assert "Failed: rnn_step_backward: fails hidden" in output and "Inconclusive: rnn_forward" in output
+    assert "rnn_step_forward" not in output.split("Failed")[1]
+    print_check_summary(report)
+    printed = capsys.readouterr().out
+    assert "functions: 1 of 3 pass" in printed and "INCONCLUSIVE" in printed
+    assert "| failed | `rnn_step_backward` |" in markdown_summary(report)

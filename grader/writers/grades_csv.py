@@ -1,4 +1,4 @@
-"""``grades.csv``: one row per submission with its total and per-exercise scores."""
+"""``grades.csv``: one row per submission with its total, per-exercise scores and the functions at fault."""
 from __future__ import annotations
 
 import csv
@@ -19,10 +19,13 @@ def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingCo
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / "grades.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["submission", "score", "max_score", *exercise_ids, "sha256", "problems"])
+        writer.writerow(["submission", "score", "max_score", *exercise_ids, "sha256", "problems",
+                         "failed_functions", "inconclusive_functions"])
         for report, scores in rows:
             writer.writerow([
                 report.submission.id, report.score, report.max_score,
                 *(round(scores[ex], 4) if ex in scores else "" for ex in exercise_ids),
                 report.submission.sha256, len(report.problems),
+                ";".join(n for n, v in report.functions.items() if v.status in ("failed", "error", "timeout")),
+                ";".join(n for n, v in report.functions.items() if v.status == "inconclusive"),
             ])

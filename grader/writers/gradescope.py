@@ -7,6 +7,7 @@ from typing import Any
 
 from grader import hookimpl
 from grader.config import GradingConfig
+from grader.localization import display_name
 from grader.model import Report
 from grader.writers._format import check_text, json_safe
 
@@ -15,6 +16,8 @@ def gradescope_results(report: Report) -> dict[str, Any]:
     """The ``results.json`` document for one report."""
     lines = [f"Score: {report.score:g} / {report.max_score:g}"]
     lines += [f"Problem: {problem}" for problem in report.problems]
+    lines += [f"{verdict.status.capitalize()}: {display_name(name)}: {verdict.blame}"
+              for name, verdict in report.functions.items() if verdict.status != "passed"]
     if report.questions:
         lines.append(f"{len(report.questions)} written question(s) are graded by hand.")
     tests = [

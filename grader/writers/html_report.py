@@ -45,6 +45,16 @@ def breakable(name: str) -> Markup:
 _env.filters["breakable"] = breakable
 
 
+def code_spans(text: str) -> Markup:
+    """Plain text with its `backquoted` names shown as code (everything else escaped)."""
+    parts = str(text).split("`")
+    return Markup("".join(str(escape(p)) if i % 2 == 0 else "<code>%s</code>" % escape(p)
+                          for i, p in enumerate(parts)) if len(parts) % 2 else escape(text))
+
+
+_env.filters["code_spans"] = code_spans
+
+
 def _text(value: Any) -> str:
     """A details value as text: strings as they are, anything else as indented JSON."""
     if isinstance(value, str):

@@ -14,6 +14,9 @@ def _testcase(check: CheckResult) -> ET.Element:
     case = ET.Element("testcase", classname=xml_text(check.exercise), name=xml_text(check.id),
                       time=f"{check.duration_s:.3f}")
     message = xml_text(check.message)
+    if check.blame:  # the functions at fault, when it is not simply the check's own target
+        properties = ET.SubElement(case, "properties")
+        ET.SubElement(properties, "property", name="blame", value=xml_text(", ".join(check.blame)))
     if check.status == "failed":
         ET.SubElement(case, "failure", message=message, type="AssertionError").text = xml_text(check_text(check))
     elif check.status in ("error", "timeout"):
