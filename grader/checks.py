@@ -21,12 +21,14 @@ class CheckFailure(Exception):
     """
 
     def __init__(self, message: str, metric_value: float | None = None, *, blame: tuple[str, ...] = (),
-                 **details: Any):
+                 diagnosis: str = "", **details: Any):
         super().__init__(message)
         self.message = message
         self.metric_value = metric_value
         self.blame = tuple(blame)
         """The functions at fault when the check itself can tell (e.g. which one modified its input)."""
+        self.diagnosis = diagnosis
+        """The id of the catalogued misconception the check recognised itself, if any."""
         self.details = details
 
 
@@ -41,6 +43,8 @@ class Outcome:
     blame: tuple[str, ...] = ()
     """On failure, the functions at fault when the check itself can tell (a contract check knows which
     function modified its input); otherwise the runner localizes the fault."""
+    diagnosis: str = ""
+    """On failure, the id of a catalogued misconception the check recognised itself."""
 
 
 @dataclass

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from grader import __version__
-from grader.config import DEFAULT_LOCALIZE_BUDGET_S, DEFAULT_TIMEOUT_S, GradingConfig
+from grader.config import (DEFAULT_DIAGNOSE_BUDGET_S, DEFAULT_LOCALIZE_BUDGET_S, DEFAULT_TIMEOUT_S,
+                           GradingConfig)
 from grader.model import Report
 from grader.plugins import get_plugin_manager
 from grader.bundle import INSTALLED_BUNDLE, Bundle, BundleError, load_bundle
@@ -61,6 +62,9 @@ def build_parser(pm) -> argparse.ArgumentParser:
         p.add_argument("--localize-budget", type=_non_negative_float, default=DEFAULT_LOCALIZE_BUDGET_S,
                        metavar="S", help="seconds per submission for rerunning failing composite checks with "
                        "reference functions swapped in, to name the function at fault (default %(default)s; 0: off)")
+        p.add_argument("--diagnose-budget", type=_non_negative_float, default=DEFAULT_DIAGNOSE_BUDGET_S,
+                       metavar="S", help="seconds per submission for comparing failing checks with the catalogue of "
+                       "known mistakes (default %(default)s; 0: off)")
         pm.hook.grader_add_options(parser=p.add_argument_group("exercise options"))
 
     lst = sub.add_parser("list", help="list exercises and checks with their points")
@@ -92,12 +96,13 @@ def _positive_float(text: str) -> float:
 def _config(args: argparse.Namespace, out_dir: Path | None) -> GradingConfig:
     only = tuple(i.strip() for group in args.only for i in group.split(",") if i.strip())
     reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout", "no_sandbox",
-                "answers", "summary", "localize_budget"}
+                "answers", "summary", "localize_budget", "diagnose_budget"}
     options = {k: v for k, v in vars(args).items() if k not in reserved}
     seed = args.seed if getattr(args, "seed", None) is not None else secrets.randbelow(2**31)
     config = GradingConfig(seed=seed, timeout_s=getattr(args, "timeout", DEFAULT_TIMEOUT_S), only=only,
                            out_dir=out_dir, options=options, sandbox=not getattr(args, "no_sandbox", False),
-                           localize_budget_s=getattr(args, "localize_budget", DEFAULT_LOCALIZE_BUDGET_S))
+                           localize_budget_s=getattr(args, "localize_budget", DEFAULT_LOCALIZE_BUDGET_S),
+                           diagnose_budget_s=getattr(args, "diagnose_budget", DEFAULT_DIAGNOSE_BUDGET_S))
     if args.command != "list" and config.isolation.startswith("NOT ISOLATED"):
         print("grader: WARNING: %s" % config.isolation, file=sys.stderr)
     return config

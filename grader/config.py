@@ -7,6 +7,7 @@ from typing import Any
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_LOCALIZE_BUDGET_S = 120.0
+DEFAULT_DIAGNOSE_BUDGET_S = 60.0
 
 
 @dataclass
@@ -24,6 +25,8 @@ class GradingConfig:
     """Isolate student workers with bubblewrap where available (``--no-sandbox`` turns it off)."""
     localize_budget_s: float = DEFAULT_LOCALIZE_BUDGET_S
     """Seconds per submission for rerunning failing composite checks to find the function at fault (0: off)."""
+    diagnose_budget_s: float = DEFAULT_DIAGNOSE_BUDGET_S
+    """Seconds per submission for running catalogued misconceptions on failing checks (0: off)."""
 
     @property
     def isolation(self) -> str:

@@ -13,6 +13,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from grader.checks import Exercise
+    from grader.misconceptions import Misconception
     from grader.config import GradingConfig
     from grader.model import Report
 
@@ -27,6 +28,12 @@ def grader_add_options(parser: argparse.ArgumentParser) -> None:
 @hookspec
 def grader_exercises(config: GradingConfig) -> list[Exercise]:
     """Return the exercises this plugin contributes, each with its checks and points."""
+
+
+@hookspec
+def grader_misconceptions(config: GradingConfig) -> list[Misconception]:
+    """Return known mistakes in student functions (see ``grader.misconceptions``), for failure messages that
+    name the mistake."""
 
 
 @hookspec

@@ -58,6 +58,8 @@ class FunctionVerdict:
     status: str
     checks: list[str] = field(default_factory=list)
     blame: str = ""
+    diagnosis: dict[str, str] | None = None
+    """The catalogued mistake its failing checks matched (``id`` and ``message``), if any."""
 
 
 @dataclass

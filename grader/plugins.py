@@ -11,6 +11,7 @@ from grader.writers import WRITER_PLUGINS
 
 EXERCISE_PLUGINS = (
     "exercises.captioning.options",
+    "exercises.captioning.misconceptions",
     "exercises.rnn_captioning",
     "exercises.lstm_captioning",
     "exercises.vision.options",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 import math
+import re
 import sys
 import tempfile
 import time
@@ -21,7 +22,9 @@ from grader.config import GradingConfig
 from grader.model import CheckResult, ExerciseSummary, GraderInfo, Metric, Report, SubmissionInfo
 from grader.notebooks import attach_notebooks
 from grader.bundle import NotInBundle
+from grader.diagnosis import Diagnoser, Evidence
 from grader.localization import FAILING, Fault, Localizer, involved, listing
+from grader.misconceptions import Misconception
 from grader.runtimes import worker_env
 from grader.sandbox import Sandbox, hidden_paths
 from grader.staging import REFERENCE_ROOT, stage, stage_reference_copy
@@ -69,9 +72,12 @@ class Grader:
 
     def __init__(self, exercises: list[Exercise], config: GradingConfig, fixtures: dict[str, dict[str, Any]],
                  reference_factory: Callable[[str], Executor] | None = None,
-                 provided: dict[str, bytes] | None = None):
+                 provided: dict[str, bytes] | None = None, catalog: dict[str, Misconception] | None = None):
         """``reference_factory(runtime)`` replaces the live reference (a bundle's replay, a recorder);
-        ``provided`` the provided modules' sources (from a bundle, when the reference is not installed)."""
+        ``provided`` the provided modules' sources (from a bundle, when the reference is not installed);
+        ``catalog`` the known misconceptions, by id."""
+        self.catalog = catalog or {}
+        self.misconception_workers: dict[str, Executor] = {}
         self.exercises = exercises
         self.config = config
         self.fixtures = fixtures
@@ -114,11 +120,12 @@ class Grader:
         return self.student_executor(submission, scratch, runtime, "pkg-localize", "work-localize")
 
     def close(self) -> None:
-        for executor in self.references.values():
+        for executor in [*self.references.values(), *self.misconception_workers.values()]:
             executor.close()
 
     def grade(self, submission: Submission) -> Report:
         self.declared: dict[str, Fault] = {}
+        self.evidence: dict[str, Evidence] = {}
         with tempfile.TemporaryDirectory(prefix="grader-%s-" % submission.id) as tmp:
             scratch = Path(tmp)
             stage(submission, scratch / "pkg", self.provided)
@@ -136,11 +143,16 @@ class Grader:
             results = {r.id: r for _, r in pairs}
             faults = self.localize(submission, scratch, results)
         checks = [c for ex in self.exercises for c in ex.checks]
+        diagnoses = self.diagnose(checks, faults)
         for check_id, fault in faults.items():
             result = results[check_id]
             result.blame, result.attribution = list(fault.culprits), fault.how
             if fault.how:
                 result.message = "%s. %s" % (fault.how[0].upper() + fault.how[1:], result.message)
+        for check_id, m in diagnoses.items():
+            result = results[check_id]
+            result.details["diagnosis"] = {"id": m.id, "message": m.sentence}
+            result.message = "%s. %s" % (m.sentence[0].upper() + m.sentence[1:], result.message)
         ordered = [results[c.id] for c in checks]
         summaries = [ExerciseSummary(ex.id, ex.title, round(sum(r.score for r in ordered if r.exercise == ex.id), 4),
                                      round(sum(r.max_score for r in ordered if r.exercise == ex.id), 4))
@@ -151,8 +163,50 @@ class Grader:
             checks=ordered, exercises=summaries, problems=list(submission.problems)
             + ["cs231n/%s is missing" % m for m in self._missing(submission)],
             functions=function_verdicts(checks, results, faults))
+        for name, verdict in report.functions.items():
+            known = [diagnoses[c] for c in verdict.checks if c in diagnoses and diagnoses[c].concerns(name)]
+            if known and verdict.status in FAILING:
+                verdict.diagnosis = {"id": known[0].id, "message": known[0].sentence}
+                verdict.blame += "; %s" % known[0].sentence
         attach_notebooks(report, submission)
         return report
+
+    def diagnose(self, checks: list[Check], faults: dict[str, Fault]) -> dict[str, Misconception]:
+        """The catalogued mistake behind each failing check, where one is recognised."""
+        if not self.evidence or not self.catalog:
+            return {}
+        live = REFERENCE_ROOT is not None and self.reference_factory is None
+        diagnoser = Diagnoser(self.catalog, self.misconception_transcript if live else None,
+                              self.config.diagnose_budget_s)
+        found = {}
+        for check in checks:
+            if check.id in self.evidence:
+                m = diagnoser.diagnose(check, faults.get(check.id), self.evidence[check.id])
+                if m is not None:
+                    found[check.id] = m
+        return found
+
+    def misconception_transcript(self, check: Check, misconception: Misconception, timeout: float
+                                 ) -> list[tuple[str, Any]] | None:
+        """What a trusted worker of the project's own code answers when the check runs with the misconception
+        standing in for its function (the student's code plays no part)."""
+        exercise = next(ex for ex in self.exercises if check in ex.checks)
+        if exercise.runtime not in self.misconception_workers:
+            self.misconception_workers[exercise.runtime] = Executor(
+                REFERENCE_ROOT, "a catalogued misconception", env=worker_env(exercise.runtime),
+                stats=self.reference_stats)
+        executor = self.misconception_workers[exercise.runtime]
+        executor.substitution = {substitution_path(misconception.function): misconception.implementation}
+        executor.transcript = []
+        ctx = CheckContext(check, self.config, executor, self.reference(exercise.runtime),
+                           self.fixtures.get(exercise.id, {}))
+        try:
+            outcome = evaluate(ctx, min(timeout, self.config.timeout_s * check.timeout_factor), quiet=True)
+            transcript = executor.transcript
+        finally:
+            executor.substitution = executor.transcript = None
+            executor.stdout.clear()
+        return None if outcome.message.startswith("internal grader error") else transcript
 
     def localize(self, submission: Submission, scratch: Path, results: dict[str, CheckResult]) -> dict[str, Fault]:
         """Who is at fault in every failing check; reruns with the reference's functions where it is here."""
@@ -213,7 +267,13 @@ class Grader:
         ctx = CheckContext(check, self.config, student, reference, self.fixtures.get(exercise.id, {}))
         start = time.monotonic()
         student.stdout.clear()
-        outcome = evaluate(ctx, self.config.timeout_s * check.timeout_factor)
+        student.transcript = [] if self.catalog else None
+        try:
+            outcome = evaluate(ctx, self.config.timeout_s * check.timeout_factor)
+        finally:
+            transcript, student.transcript = student.transcript or [], None
+        if outcome.status in FAILING:
+            self.evidence[check.id] = Evidence(outcome.diagnosis, outcome.exception, transcript)
         result.status, result.message = outcome.status, outcome.message
         if result.metric is not None:
             result.metric.value = outcome.metric_value
@@ -245,6 +305,10 @@ class Evaluation:
     metric_value: float | None = None
     blame: tuple[str, ...] = ()
     """The culprits the check named itself, if it failed."""
+    diagnosis: str = ""
+    """The misconception the check recognised itself, if it failed."""
+    exception: str = ""
+    """``"Type: message"`` when the student's code raised."""
 
 
 def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluation:
@@ -258,7 +322,7 @@ def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluati
         outcome = check.run(ctx)
     except CheckFailure as failure:
         ctx.details.update(failure.details)
-        return Evaluation("failed", failure.message, failure.metric_value, failure.blame)
+        return Evaluation("failed", failure.message, failure.metric_value, failure.blame, failure.diagnosis)
     except NotInBundle as exc:
         return Evaluation("skipped", str(exc))
     except WorkerTimeout as exc:
@@ -270,7 +334,8 @@ def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluati
         ctx.details["traceback"] = exc.traceback
         if exc.executor is reference:
             return Evaluation("error", "internal grader error: the reference raised %s" % exc)
-        return Evaluation("error", "%s raised %s" % (_targets(check), exc))
+        raised = "%s: %s" % (exc.type_name, short_message(exc.message))
+        return Evaluation("error", "%s raised %s" % (_targets(check), raised), exception=raised)
     except WorkerCrashed as exc:
         prefix = "internal grader error" if exc.executor is reference else _targets(check)
         return Evaluation("error", "%s: %s" % (prefix, exc))
@@ -282,14 +347,25 @@ def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluati
     value = outcome.metric_value
     if check.metric is None:
         passed = bool(outcome.passed)
-        return Evaluation("passed" if passed else "failed", outcome.message, None, outcome.blame)
+        return Evaluation("passed" if passed else "failed", outcome.message, None, outcome.blame, outcome.diagnosis)
     passed = value is not None and math.isfinite(value) and value <= check.threshold
     verdict = ("%s %.3g %s threshold %.3g" % (check.metric, value, "<=" if passed else ">", check.threshold)
                if value is not None and math.isfinite(value) else "%s is %s" % (check.metric, value))
     if outcome.passed is False:
         passed = False
     return Evaluation("passed" if passed else "failed", "; ".join(m for m in (outcome.message, verdict) if m),
-                      value, outcome.blame)
+                      value, outcome.blame, outcome.diagnosis)
+
+
+def short_message(text: str, limit: int = 300) -> str:
+    """An exception's text for a one-line message: the first line, array dumps elided, at most ``limit``
+    characters (the whole of it stays in the traceback)."""
+    lines = [line for line in str(text).strip().splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    first = re.sub(r"\[[-+0-9.eE\s,\[\]]{40,}\]?", "[...]", first)
+    if len(lines) > 1:
+        first += " [...]"
+    return first if len(first) <= limit else first[: limit - 5] + "[...]"
 
 
 def broken_fault(check: Check, modules: list[str]) -> Fault:

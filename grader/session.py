@@ -11,6 +11,7 @@ import pluggy
 
 from grader.checks import Exercise
 from grader.config import GradingConfig
+from grader.misconceptions import Misconception, catalog
 from grader.model import Report
 from grader.runner import Grader, known_ids, names_match, select
 from grader.bundle import Bundle, RecordingExecutor, ReplayExecutor, write_bundle
@@ -36,6 +37,14 @@ def collect_exercises(pm: pluggy.PluginManager, config: GradingConfig) -> list[E
     return select(exercises, config.only)
 
 
+def collect_misconceptions(pm: pluggy.PluginManager, config: GradingConfig) -> dict[str, Misconception]:
+    """Every plugin's catalogued misconceptions, by id."""
+    try:
+        return catalog(pm.hook.grader_misconceptions(config=config))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def build_fixtures(exercises: list[Exercise], config: GradingConfig) -> dict[str, dict[str, Any]]:
     return {ex.id: ex.fixtures(config) if ex.fixtures else {} for ex in exercises}
 
@@ -50,13 +59,14 @@ def grade_all(submissions: list[Submission], exercises: list[Exercise], config: 
     """
     fixtures = build_fixtures(exercises, config)
     replay = {"reference_factory": lambda runtime: ReplayExecutor(bundle), "provided": bundle.provided} if bundle else {}
+    misconceptions = collect_misconceptions(pm, config)
     local = threading.local()
     graders: list[Grader] = []
     lock = threading.Lock()
 
     def grade_one(sub: Submission) -> Report:
         if not hasattr(local, "grader"):
-            local.grader = Grader(exercises, config, fixtures, **replay)
+            local.grader = Grader(exercises, config, fixtures, catalog=misconceptions, **replay)
             with lock:
                 graders.append(local.grader)
         start = time.monotonic()

@@ -237,7 +237,8 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
                                blame=own)
         if np.all(default[:, 0] == vocab["<START>"]):
             raise CheckFailure("column 0 of every caption is <START>: it must hold the first sampled word "
-                               "(<START> is only the first input, never an output)", blame=own)
+                               "(<START> is only the first input, never an output)", blame=own,
+                               diagnosis="sample.start-in-column-0")
         bad = np.argwhere((short < 0) | (short >= len(vocab)))
         if len(bad):
             raise CheckFailure("captions contain indices outside the vocabulary, e.g. %d" % short[tuple(bad[0])])

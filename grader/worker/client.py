@@ -176,6 +176,9 @@ class Executor:
         self.deadline: float | None = None
         self.stdout: list[str] = []
         self.stats = stats if stats is not None else ExecutorStats()
+        self.transcript: list[tuple[str, Any]] | None = None
+        """While a list: every answer (``("ok", value)``) or student exception (``("raise", type)``), in order,
+        so that two runs of a check can be compared (see ``grader.misconceptions``)."""
         self.substitution: dict[str, str] | None = None
         """Sent with every request while set: which implementation each listed function gets (see
         ``grader.worker.substitution``)."""
@@ -219,10 +222,15 @@ class Executor:
     # ------------------------------------------------------------------ requests
     def request(self, message: dict) -> Any:
         try:
-            return self._request(message)
+            value = self._request(message)
         except WorkerProblem as exc:
             exc.executor = self
+            if self.transcript is not None and isinstance(exc, StudentError):
+                self.transcript.append(("raise", exc.type_name))
             raise
+        if self.transcript is not None:
+            self.transcript.append(("ok", value))
+        return value
 
     def _request(self, message: dict) -> Any:
         worker = self._ensure()

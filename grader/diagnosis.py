@@ -1,0 +1,71 @@
+"""Naming the mistake behind a failing check, from the catalogue of misconceptions.
+
+For each failing check of a function at fault, in order: a misconception the check recognised itself; one
+whose exception signature matches what the student's code raised; else every catalogued wrong
+implementation of that function runs the check again in a trusted worker (never the student's), and the
+one whose answers equal the student's answers, request by request, is the diagnosis (the closest if
+several do). Only failing checks cost anything, within a time budget per submission.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from grader.checks import Check
+from grader.localization import Fault
+from grader.misconceptions import Misconception, distance
+
+Rerun = Callable[[Check, Misconception, float], "list[tuple[str, Any]] | None"]
+"""``rerun(check, misconception, timeout)``: the transcript of the check run with the misconception standing in
+for its function (None if it could not run)."""
+
+LONG_CHECK_FACTOR = 1.0
+"""Checks with a larger timeout factor (training runs) are only tried for misconceptions that name them."""
+
+
+@dataclass
+class Evidence:
+    """What the failing check left behind for diagnosis."""
+
+    declared: str = ""
+    """A misconception id the check recognised itself."""
+    exception: str = ""
+    """``"Type: message"`` of the student's exception, if it raised."""
+    transcript: list[tuple[str, Any]] = field(default_factory=list)
+    """The student worker's answers during the check."""
+
+
+class Diagnoser:
+    def __init__(self, catalog: dict[str, Misconception], rerun: Rerun | None, budget_s: float):
+        self.catalog = catalog
+        self.rerun = rerun
+        self.deadline = time.monotonic() + budget_s
+        self.tried = 0
+
+    def candidates(self, check: Check, fault: Fault | None) -> list[Misconception]:
+        at_fault = fault.culprits if fault else check.targets
+        return [m for m in self.catalog.values() if m.applies_to(check.id)
+                and (not m.function or any(m.concerns(f) for f in at_fault))]
+
+    def diagnose(self, check: Check, fault: Fault | None, evidence: Evidence) -> Misconception | None:
+        if evidence.declared in self.catalog:
+            return self.catalog[evidence.declared]
+        candidates = self.candidates(check, fault)
+        if evidence.exception:
+            for m in candidates:
+                if m.explains(evidence.exception):
+                    return m
+        runnable = [m for m in candidates if m.implementation and m.function
+                    and (check.timeout_factor <= LONG_CHECK_FACTOR or check.id in m.checks)]
+        best: tuple[float, Misconception] | None = None
+        for m in runnable:
+            left = self.deadline - time.monotonic()
+            if self.rerun is None or left <= 0:
+                break
+            self.tried += 1
+            theirs = self.rerun(check, m, left)
+            gap = distance(evidence.transcript, theirs) if theirs is not None else None
+            if gap is not None and gap <= m.tolerance and (best is None or gap < best[0]):
+                best = (gap, m)
+        return best[1] if best else None

@@ -1,0 +1,108 @@
+"""Known mistakes: the catalogue, comparing two runs' answers, and the hook a course uses to add its own."""
+from __future__ import annotations
+
+import sysconfig
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, grade, write_submission
+from grader import hookimpl
+from grader.misconceptions import Misconception, catalog, distance, value_distance
+from grader.runner import short_message
+from grader.worker.protocol import Handle
+
+
+def test_transcripts_match_within_tolerance_and_only_in_kind():
+    a = [("ok", (np.array([1.0, 2.0]), Handle(1, "tuple"))), ("raise", "ValueError")]
+    b = [("ok", (np.array([1.0, 2.0 + 1e-9]), Handle(7, "dict"))), ("raise", "ValueError")]
+    assert distance(a, b) < 1e-8  # caches are opaque: any object kept in the worker will do
+    assert distance(a, b[:1]) is None
+    assert distance(a, [b[0], ("raise", "TypeError")]) is None
+    assert distance(a, [b[0], ("ok", None)]) is None
+    assert value_distance(np.array([1.0, np.nan]), np.array([1.0, np.nan])) == 0.0
+    assert value_distance(np.array([1.0, np.nan]), np.array([np.nan, 1.0])) is None
+    assert value_distance(np.ones((2, 3)), np.ones((3, 2))) is None
+    assert value_distance({"dW": np.ones(3)}, {"dW": 2 * np.ones(3)}) == pytest.approx(0.5)
+    assert value_distance({"dW": np.ones(3)}, {"db": np.ones(3)}) is None
+    assert value_distance(3, 3.0) == 0.0 and value_distance("a", "b") is None
+
+
+def test_a_catalogue_refuses_duplicates_and_ambiguous_entries():
+    m = Misconception("x.wrong", "m.x", "msg", "hint", implementation="a:b")
+    assert catalog([[m]]) == {"x.wrong": m}
+    with pytest.raises(ValueError, match="two plugins"):
+        catalog([[m], [m]])
+    with pytest.raises(ValueError, match="not both"):
+        catalog([[Misconception("y", "m.y", "msg", "hint", implementation="a:b", raises="E")]])
+
+
+def test_exception_signatures_and_short_messages():
+    m = Misconception("x.raises", "m.x", "msg", "hint", raises=r"^UnboundLocalError: .*next_c")
+    assert m.explains("UnboundLocalError: cannot access local variable 'next_c' where it is not associated")
+    assert not m.explains("NameError: next_c")
+    dump = "Passed in object of type numpy.ndarray: [[[0.1 0.2 0.3]\n  [0.4 0.5 0.6]]] " + "0.1 " * 500
+    text = short_message("ValueError: " + dump)
+    assert "\n" not in text and len(text) <= 300 and "[...]" in text
+
+
+# ---- end to end: a course adds a misconception through the hook ------------------------------------------
+
+COURSE_MISTAKE = Misconception(
+    "rnn_step_forward.no-bias", "rnn_layers.rnn_step_forward",
+    "your rnn_step_forward leaves out the bias b", "add b inside the tanh",
+    implementation="course_mistakes_for_tests:rnn_step_forward_no_bias")
+COURSE_MODULE = '''
+import numpy as np
+
+
+def rnn_step_forward_no_bias(x, prev_h, Wx, Wh, b):
+    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh))
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+'''
+
+
+@pytest.fixture
+def installed_course_module(tmp_path_factory):
+    """The course's module of wrong implementations, importable by workers as an installed pack's would be."""
+    folder = tmp_path_factory.mktemp("course")
+    (folder / "course_mistakes_for_tests.py").write_text(COURSE_MODULE)
+    pth = Path(sysconfig.get_paths()["purelib"]) / "course_mistakes_for_tests.pth"
+    pth.write_text(str(folder) + "\n")
+    yield
+    pth.unlink()
+
+
+class CoursePack:
+    @hookimpl
+    def grader_misconceptions(self, config):
+        return [COURSE_MISTAKE]
+
+
+NO_BIAS = ("    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)\n", "    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh))\n")
+OTHER_BUG = ("    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)\n", "    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + 2 * b)\n")
+REF = (ROOT / "reference" / "cs231n" / "rnn_layers.py").read_text()
+
+
+def grade_with_pack(tmp_path, name, edit, monkeypatch):
+    import grader.cli
+    import grader.plugins
+
+    original = grader.plugins.get_plugin_manager
+    monkeypatch.setattr(grader.cli, "get_plugin_manager", lambda: original(extra_plugins=[CoursePack()]))
+    sub = write_submission(tmp_path / name, rnn_layers=REF.replace(*edit) if edit else None)
+    return grade([sub], tmp_path / "out", "--seed", "5", "--only", "rnn_layers.rnn_step_forward")[name]
+
+
+def diagnoses(report) -> set:
+    return {c["details"]["diagnosis"]["id"] for c in report["checks"] if "diagnosis" in c["details"]}
+
+
+def test_a_course_misconception_is_recognised_on_its_mistake_only(tmp_path, monkeypatch, installed_course_module):
+    report = grade_with_pack(tmp_path, "nobias", NO_BIAS, monkeypatch)
+    assert diagnoses(report) == {"rnn_step_forward.no-bias"}
+    failed = [c for c in report["checks"] if c["status"] != "passed"]
+    assert failed and all(c["message"].startswith("Your rnn_step_forward leaves out the bias b: add b") for c in failed)
+    assert diagnoses(grade_with_pack(tmp_path / "2", "other", OTHER_BUG, monkeypatch)) == set()
+    assert diagnoses(grade_with_pack(tmp_path / "3", "correct", None, monkeypatch)) == set()
