@@ -14,9 +14,6 @@ def _testcase(check: CheckResult) -> ET.Element:
     case = ET.Element("testcase", classname=xml_text(check.exercise), name=xml_text(check.id),
                       time=f"{check.duration_s:.3f}")
     message = xml_text(check.message)
-    if check.blame:  # the functions at fault, when it is not simply the check's own target
-        properties = ET.SubElement(case, "properties")
-        ET.SubElement(properties, "property", name="blame", value=xml_text(", ".join(check.blame)))
     if check.status == "failed":
         ET.SubElement(case, "failure", message=message, type="AssertionError").text = xml_text(check_text(check))
     elif check.status in ("error", "timeout"):
@@ -48,6 +45,12 @@ def junit_tree(report: Report) -> ET.ElementTree:
         if not checks:
             continue
         suite = ET.SubElement(root, "testsuite", name=xml_text(summary.id), **_counts(checks))
+        blamed = [c for c in checks if c.blame]
+        if blamed:  # which functions each failure is blamed on (testcases have no properties in the schema)
+            properties = ET.SubElement(suite, "properties")
+            for check in blamed:
+                ET.SubElement(properties, "property", name=xml_text("blame:" + check.id),
+                              value=xml_text(", ".join(check.blame)))
         suite.extend(_testcase(check) for check in checks)
     ET.indent(root)
     return ET.ElementTree(root)
