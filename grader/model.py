@@ -1,7 +1,7 @@
 """Plain data that grading produces: check results and the per-submission report."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 REPORT_SCHEMA = "grader.report/1"
@@ -42,6 +42,12 @@ class CheckResult:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "CheckResult":
+        """The result a check entry of ``report.json`` describes (the inverse of ``to_json``)."""
+        metric = data.get("metric")
+        return _build(cls, {**data, "metric": _build(Metric, metric) if metric else None})
 
 
 @dataclass
@@ -105,3 +111,17 @@ class Report:
             "problems": list(self.problems),
             "notebooks": dict(self.notebooks),
         }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> "Report":
+        """The report a ``grader.report/1`` document describes (the inverse of ``to_json``)."""
+        return _build(cls, {**doc, "submission": _build(SubmissionInfo, doc["submission"]),
+                            "grader": _build(GraderInfo, doc["grader"]),
+                            "checks": [CheckResult.from_json(c) for c in doc.get("checks", [])],
+                            "exercises": [_build(ExerciseSummary, e) for e in doc.get("exercises", [])]})
+
+
+def _build(cls: type, data: dict[str, Any]) -> Any:
+    """``cls(**data)`` with only the keys that are fields of ``cls`` (computed ones such as ``score`` dropped)."""
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})

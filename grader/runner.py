@@ -12,7 +12,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 from grader import __version__
 from grader.checks import Check, CheckContext, CheckFailure, Exercise
@@ -102,17 +102,26 @@ class Grader:
         for executor in self.references.values():
             executor.close()
 
-    def grade(self, submission: Submission) -> Report:
+    def grade(self, submission: Submission, only: Collection[str] | None = None,
+              on_result: Callable[[CheckResult], None] | None = None) -> Report:
+        """Run the checks (those whose ids are in ``only``, when given) on ``submission``; ``on_result`` gets
+        each result as soon as it is decided (an exception it raises stops the grading)."""
+        chosen = [dataclasses.replace(ex, checks=tuple(c for c in ex.checks if only is None or c.id in only))
+                  for ex in self.exercises]
         with tempfile.TemporaryDirectory(prefix="grader-%s-" % submission.id) as scratch:
             stage(submission, Path(scratch) / "pkg", self.provided)
             students: dict[str, Executor] = {}
             try:
                 results = []
-                for runtime in dict.fromkeys(ex.runtime for ex in self.exercises):
+                for runtime in dict.fromkeys(ex.runtime for ex in chosen if ex.checks):
                     student = students[runtime] = self.student_executor(submission, Path(scratch), runtime)
-                    exercises = [ex for ex in self.exercises if ex.runtime == runtime]
+                    exercises = [ex for ex in chosen if ex.runtime == runtime]
                     broken = self._import_modules(submission, student, exercises)
-                    results += [(ex, self._run(check, ex, student, broken)) for ex in exercises for check in ex.checks]
+                    for ex in exercises:
+                        for check in ex.checks:
+                            results.append((ex, self._run(check, ex, student, broken)))
+                            if on_result:
+                                on_result(results[-1][1])
             finally:
                 for student in students.values():
                     student.close()

@@ -1,0 +1,60 @@
+"""Writing the outputs from the gradebook: each submission's report files, then the class summaries.
+
+A submission's files are rewritten only when the gradebook rows they come from (or the grader's version or
+writers) changed since they were last written into that folder; the summaries are rewritten every run.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pluggy
+
+from grader import __version__
+from grader.checks import Exercise
+from grader.config import GradingConfig
+from grader.gradebook.reports import report_document
+from grader.gradebook.store import Attempt, Gradebook
+from grader.model import Report
+from grader.submission import Submission
+
+
+def _writers(pm: pluggy.PluginManager) -> str:
+    return "%s|%s" % (__version__, ",".join(sorted(str(pm.get_name(p)) for p in pm.get_plugins())))
+
+
+def write_submission(gradebook: Gradebook, attempt: Attempt, exercises: list[Exercise], config: GradingConfig,
+                     pm: pluggy.PluginManager, out_dir: Path, submission: Submission | None = None) -> Report:
+    """Write one submission's report files from the gradebook and return the report; ``submission`` (its
+    files, read this run) lets the notebooks be rendered too."""
+    doc, digest = report_document(gradebook, attempt, exercises)
+    report = Report.from_json(doc)
+    if submission is not None:
+        report.notebook_sources = dict(submission.notebooks)
+    pm.hook.grader_write_report(report=report, out_dir=out_dir / attempt.submission, config=config)
+    gradebook.set_output_digest(out_dir, attempt.submission, _combined(digest, pm))
+    return report
+
+
+def write_outputs(gradebook: Gradebook, exercises: list[Exercise], config: GradingConfig,
+                  pm: pluggy.PluginManager, out_dir: Path, read: dict[str, tuple[int, Submission]]) -> list[Report]:
+    """Bring every submission's files up to date, then write the summaries (``grades.csv``, ``index.html``).
+
+    ``read``: the submissions read this run, by id, with their attempt id. Returns the reports given to the
+    summary writers (without artifacts: a class of hundreds stays small in memory).
+    """
+    reports = []
+    for attempt in gradebook.graded_attempts():
+        light, digest = report_document(gradebook, attempt, exercises, artifacts=False)
+        if (gradebook.output_digest(out_dir, attempt.submission) != _combined(digest, pm)
+                or not (out_dir / attempt.submission / "report.json").is_file()):
+            attempt_id, sub = read.get(attempt.submission, (None, None))
+            write_submission(gradebook, attempt, exercises, config, pm, out_dir,
+                             sub if attempt_id == attempt.id else None)
+        reports.append(Report.from_json(light))
+    pm.hook.grader_write_summary(reports=reports, out_dir=out_dir, config=config)
+    return reports
+
+
+def _combined(digest: str, pm: pluggy.PluginManager) -> str:
+    return hashlib.sha256((digest + "|" + _writers(pm)).encode()).hexdigest()

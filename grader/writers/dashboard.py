@@ -1,0 +1,237 @@
+"""``index.html``: the class dashboard, one static page (inline CSS, SVG and a small script, nothing loaded).
+
+It shows the score histogram and per-exercise statistics, pass rates per check and per function (worst first),
+each check's most common failure messages with their numbers normalised, the misconceptions diagnosed,
+the inline questions left unanswered, and a student table that sorts and filters, linking to each report.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from grader import __version__, hookimpl
+from grader.atomic import write_atomic
+from grader.config import GradingConfig
+from grader.model import Report
+from grader.writers._format import exercise_groups, xml_text
+
+TOP_MESSAGES = 5
+"""Failure messages shown per check (the most common ones)."""
+MESSAGE_CHARS = 240
+HISTOGRAM_BINS = 10
+PASSING = "passed"
+NOT_COUNTED = ("skipped",)
+"""Statuses left out of pass rates (instructor-only checks skipped in self-check, functions not graded)."""
+
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?!\w)")
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+)
+
+
+def normalise_message(message: str) -> str:
+    """The first line of a failure message with every number replaced by ``#``, so that students failing
+    the same way are counted together (``rel_error 0.52 > threshold 1e-07`` -> ``rel_error # > threshold #``)."""
+    line = next((part.strip() for part in str(message).splitlines() if part.strip()), "(no message)")
+    line = _NUMBER.sub("#", line)
+    return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 1] + "…"
+
+
+@dataclass
+class Rate:
+    """Pass rate of one check or function over the class."""
+
+    id: str
+    group: str
+    counts: Counter = field(default_factory=Counter)
+    points: float | None = None
+    messages: Counter = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+    students: set[str] = field(default_factory=set)
+    """Who did not pass."""
+
+    @property
+    def graded(self) -> int:
+        return sum(n for status, n in self.counts.items() if status not in NOT_COUNTED)
+
+    @property
+    def rate(self) -> float | None:
+        return self.counts[PASSING] / self.graded if self.graded else None
+
+    @property
+    def problems(self) -> list[tuple[str, int]]:
+        return [(s, n) for s, n in sorted(self.counts.items()) if s != PASSING and s not in NOT_COUNTED and n]
+
+    def top_messages(self) -> list[tuple[str, int, str]]:
+        return [(m, n, self.examples[m]) for m, n in self.messages.most_common(TOP_MESSAGES)]
+
+
+def _worst_first(rates: dict[str, Rate]) -> list[Rate]:
+    return sorted(rates.values(), key=lambda r: (r.rate if r.rate is not None else 2.0, r.group, r.id))
+
+
+def check_rates(reports: list[Report]) -> list[Rate]:
+    rates: dict[str, Rate] = {}
+    for report in reports:
+        for check in report.checks:
+            rate = rates.setdefault(check.id, Rate(check.id, check.exercise, points=check.max_score or None))
+            rate.counts[check.status] += 1
+            if rate.points is None and check.max_score:
+                rate.points = check.max_score
+            if check.status != PASSING and check.status not in NOT_COUNTED:
+                key = normalise_message(check.message)
+                rate.messages[key] += 1
+                rate.examples.setdefault(key, check.message.strip()[:MESSAGE_CHARS * 2])
+                rate.students.add(report.submission.id)
+    return _worst_first(rates)
+
+
+def function_rates(reports: list[Report]) -> tuple[list[Rate], bool]:
+    """Per function: its verdicts from ``report.functions`` where reports have them (True), else derived
+    from the checks that target it: it passes when all of them pass (False)."""
+    rates: dict[str, Rate] = {}
+    verdicts = any(_functions(r) for r in reports)
+    for report in reports:
+        if verdicts:
+            per_target = {t: str(v.get("status")) for t, v in _functions(report).items() if isinstance(v, dict)}
+        else:
+            statuses: dict[str, list[str]] = defaultdict(list)
+            for check in report.checks:
+                for target in check.targets:
+                    statuses[target].append(check.status)
+            per_target = {t: _derived_verdict(s) for t, s in statuses.items()}
+        for target, status in per_target.items():
+            rate = rates.setdefault(target, Rate(target, target.split(".")[0]))
+            rate.counts[status] += 1
+            if status != PASSING and status not in NOT_COUNTED:
+                rate.students.add(report.submission.id)
+    return _worst_first(rates), verdicts
+
+
+def _derived_verdict(statuses: list[str]) -> str:
+    counted = [s for s in statuses if s not in NOT_COUNTED]
+    if not counted:
+        return "skipped"
+    return PASSING if all(s == PASSING for s in counted) else "failed"
+
+
+def _functions(report: Report) -> dict[str, Any]:
+    functions = getattr(report, "functions", None)
+    return functions if isinstance(functions, dict) else {}
+
+
+@dataclass
+class Diagnosis:
+    id: str
+    message: str
+    checks: set[str] = field(default_factory=set)
+    students: set[str] = field(default_factory=set)
+
+
+def diagnoses(reports: list[Report]) -> list[Diagnosis]:
+    """The misconceptions named in failed checks' ``details.diagnosis``, the most widespread first."""
+    found: dict[str, Diagnosis] = {}
+    for report in reports:
+        for check in report.checks:
+            diagnosis = check.details.get("diagnosis") if isinstance(check.details, dict) else None
+            if not isinstance(diagnosis, dict) or not diagnosis.get("id"):
+                continue
+            entry = found.setdefault(str(diagnosis["id"]), Diagnosis(str(diagnosis["id"]),
+                                                                      str(diagnosis.get("message") or diagnosis["id"])))
+            entry.checks.add(check.id)
+            entry.students.add(report.submission.id)
+    return sorted(found.values(), key=lambda d: (-len(d.students), d.id))
+
+
+def unanswered_questions(reports: list[Report]) -> list[dict[str, Any]]:
+    """Per inline question (notebook order): how many were asked it and who left it unanswered."""
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for report in reports:
+        for q in report.questions:
+            key = (str(q.get("notebook", "")), str(q.get("id") or q.get("question", "")))
+            row = table.setdefault(key, {"notebook": key[0], "id": key[1], "question": str(q.get("question", "")),
+                                         "asked": 0, "students": []})
+            row["asked"] += 1
+            if not q.get("answered"):
+                row["students"].append(report.submission.id)
+    return [row for row in table.values() if row["students"]]
+
+
+def exercise_stats(reports: list[Report]) -> list[dict[str, Any]]:
+    scores: dict[str, list[float]] = defaultdict(list)
+    titles, maxima = {}, defaultdict(Counter)
+    for report in reports:
+        for summary, _ in exercise_groups(report):
+            scores[summary.id].append(summary.score)
+            titles.setdefault(summary.id, summary.title)
+            maxima[summary.id][summary.max_score] += 1
+    out = []
+    for ex, values in scores.items():
+        top = maxima[ex].most_common(1)[0][0]
+        out.append({"id": ex, "title": titles[ex], "max": top, "n": len(values), "mean": statistics.fmean(values),
+                    "median": statistics.median(values), "min": min(values), "max_seen": max(values),
+                    "full": sum(v >= top for v in values) / len(values) if top else 0.0})
+    return out
+
+
+def histogram(reports: list[Report]) -> dict[str, Any]:
+    """Score as a percentage of each report's maximum, in ``HISTOGRAM_BINS`` bins (the last holds 100%)."""
+    counts = [0] * HISTOGRAM_BINS
+    for report in reports:
+        share = report.score / report.max_score if report.max_score else 0.0
+        counts[min(int(share * HISTOGRAM_BINS), HISTOGRAM_BINS - 1)] += 1
+    width = 100 // HISTOGRAM_BINS
+    labels = ["%d–%d%%" % (i * width, (i + 1) * width) for i in range(HISTOGRAM_BINS)]
+    return {"counts": counts, "labels": labels, "peak": max(counts) if counts else 0}
+
+
+def student_rows(reports: list[Report], checks: list[Rate]) -> list[dict[str, Any]]:
+    index = {rate.id: i for i, rate in enumerate(checks)}
+    rows = []
+    for report in sorted(reports, key=lambda r: r.submission.id):
+        failed = [c for c in report.checks if c.status != PASSING and c.status not in NOT_COUNTED]
+        rows.append({
+            "id": report.submission.id,
+            "link": "%s/report.html" % report.submission.id,
+            "score": report.score, "max_score": report.max_score,
+            "share": report.score / report.max_score if report.max_score else 0.0,
+            "exercises": {s.id: s.score for s, _ in exercise_groups(report)},
+            "failed": len(failed),
+            "failed_index": " ".join(str(index[c.id]) for c in failed if c.id in index),
+            "unanswered": sum(not q.get("answered") for q in report.questions),
+            "problems": report.problems,
+        })
+    return rows
+
+
+def render_dashboard(reports: list[Report], title: str = "Class dashboard") -> str:
+    """The whole page for ``reports`` (one per submission)."""
+    checks = check_rates(reports)
+    functions, verdicts = function_rates(reports)
+    exercises = exercise_stats(reports)
+    scores = [r.score / r.max_score for r in reports if r.max_score]
+    seeds = sorted({r.grader.seed for r in reports})
+    return xml_text(_env.get_template("dashboard.html.j2").render(
+        title=title, version=__version__, generated=time.strftime("%Y-%m-%d %H:%M"),
+        count=len(reports), seeds=seeds,
+        mean=statistics.fmean(scores) if scores else None, median=statistics.median(scores) if scores else None,
+        full=sum(s >= 1 for s in scores), with_problems=sum(bool(r.problems) for r in reports),
+        histogram=histogram(reports), exercises=exercises, checks=checks, functions=functions,
+        verdicts=verdicts, diagnoses=diagnoses(reports), questions=unanswered_questions(reports),
+        students=student_rows(reports, checks),
+    ))
+
+
+@hookimpl
+def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingConfig) -> None:
+    """Write ``out_dir/index.html``."""
+    write_atomic(out_dir / "index.html", render_dashboard(reports))
