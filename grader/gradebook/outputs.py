@@ -5,8 +5,11 @@ writers) changed since they were last written into that folder; the summaries ar
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pluggy
 
@@ -41,19 +44,33 @@ def write_outputs(gradebook: Gradebook, exercises: list[Exercise], config: Gradi
     """Bring every submission's files up to date, then write the summaries (``grades.csv``, ``index.html``).
 
     ``read``: the submissions read this run, by id, with their attempt id. Returns the reports given to the
-    summary writers (without artifacts: a class of hundreds stays small in memory).
+    summary writers (without artifacts: a class of hundreds stays small in memory). Graders sharing
+    ``out_dir`` take turns, so the last one to write has read everything the others recorded.
     """
     reports = []
-    for attempt in gradebook.graded_attempts():
-        light, digest = report_document(gradebook, attempt, exercises, artifacts=False)
-        if (gradebook.output_digest(out_dir, attempt.submission) != _combined(digest, pm)
-                or not (out_dir / attempt.submission / "report.json").is_file()):
-            attempt_id, sub = read.get(attempt.submission, (None, None))
-            write_submission(gradebook, attempt, exercises, config, pm, out_dir,
-                             sub if attempt_id == attempt.id else None)
-        reports.append(Report.from_json(light))
-    pm.hook.grader_write_summary(reports=reports, out_dir=out_dir, config=config)
+    with _turn(out_dir):
+        for attempt in gradebook.graded_attempts():
+            light, digest = report_document(gradebook, attempt, exercises, artifacts=False)
+            if (gradebook.output_digest(out_dir, attempt.submission) != _combined(digest, pm)
+                    or not (out_dir / attempt.submission / "report.json").is_file()):
+                attempt_id, sub = read.get(attempt.submission, (None, None))
+                write_submission(gradebook, attempt, exercises, config, pm, out_dir,
+                                 sub if attempt_id == attempt.id else None)
+            reports.append(Report.from_json(light))
+        pm.hook.grader_write_summary(reports=reports, out_dir=out_dir, config=config)
     return reports
+
+
+@contextmanager
+def _turn(out_dir: Path) -> Iterator[None]:
+    """An exclusive lock on ``out_dir`` between grader processes (released when the process dies)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".grader.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _combined(digest: str, pm: pluggy.PluginManager) -> str:
