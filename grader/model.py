@@ -1,6 +1,7 @@
 """Plain data that grading produces: check results and the per-submission report."""
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -123,5 +124,10 @@ class Report:
 
 def _build(cls: type, data: dict[str, Any]) -> Any:
     """``cls(**data)`` with only the keys that are fields of ``cls`` (computed ones such as ``score`` dropped)."""
-    names = {f.name for f in fields(cls)}
+    names = _field_names(cls)
     return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@functools.cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))

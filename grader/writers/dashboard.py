@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from grader import __version__, hookimpl
 from grader.atomic import write_atomic
@@ -25,17 +26,19 @@ from grader.writers._format import exercise_groups, xml_text
 TOP_MESSAGES = 5
 """Failure messages shown per check (the most common ones)."""
 MESSAGE_CHARS = 240
-HISTOGRAM_BINS = 10
+HISTOGRAM_BINS = 20
 PASSING = "passed"
 NOT_COUNTED = ("skipped",)
 """Statuses left out of pass rates (instructor-only checks skipped in self-check, functions not graded)."""
 
-_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?!\w)")
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?!\w)")
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
 )
+_env.filters["breakable"] = lambda ident: Markup("<wbr>").join(re.split(r"(?<=[./\[])", str(ident)))
+"""An id that may wrap after its dots, slashes and brackets (escaped part by part)."""
 
 
 def normalise_message(message: str) -> str:
