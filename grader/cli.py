@@ -121,28 +121,31 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _grade(pm, args) -> int:
+    submissions = discover(args.paths)
+    given = args.seed
+    config = _config(args, args.out)
+    selected = collect_exercises(pm, config)
+    exercises = collect_exercises(pm, dataclasses.replace(config, only=()))
+    config.private_paths = tuple(args.paths) + tuple(s.path for s in submissions)
     args.out.mkdir(parents=True, exist_ok=True)
     gradebook_path = args.gradebook or args.out / "gradebook.sqlite"
-    with Gradebook(gradebook_path) as gradebook:
-        given = args.seed
-        stored = gradebook.seed(lambda: given if given is not None else secrets.randbelow(2**31))
-        args.seed = given if given is not None else stored
-        config = _config(args, args.out)
-        selected = collect_exercises(pm, config)
-        exercises = collect_exercises(pm, dataclasses.replace(config, only=()))
-        submissions = discover(args.paths)
-        config.private_paths = tuple(args.paths) + tuple(s.path for s in submissions)
-        print("seed %d (%s); gradebook %s" % (config.seed, "--seed" if given is not None else "the gradebook's",
-                                              gradebook_path))
-        start = time.monotonic()
-        signal.signal(signal.SIGTERM, _interrupt)
-        try:
+    gradebook_path.parent.mkdir(parents=True, exist_ok=True)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with Gradebook(gradebook_path) as gradebook:
+            stored = gradebook.seed(lambda: config.seed)
+            config.seed = given if given is not None else stored
+            print("seed %d (%s); gradebook %s" % (config.seed, "--seed" if given is not None else "the gradebook's",
+                                                  gradebook_path))
+            start = time.monotonic()
             run = grade_class(gradebook, submissions, exercises, selected, config, pm, args.out, jobs=args.jobs,
                               force=args.force)
-        except KeyboardInterrupt:
-            print("grader: interrupted; everything graded so far is in the gradebook: run the same command to "
-                  "continue", file=sys.stderr)
-            return 130
+    except KeyboardInterrupt:
+        print("grader: interrupted; everything graded so far is in the gradebook: run the same command to "
+              "continue", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if run.interrupted:
         print("grader: interrupted after %d submission(s); every check decided so far is in the gradebook and the "
               "outputs agree with it: run the same command to continue" % run.graded, file=sys.stderr)

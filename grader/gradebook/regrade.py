@@ -24,7 +24,7 @@ from grader.config import GradingConfig
 from grader.gradebook.fingerprint import check_fingerprints
 from grader.gradebook.outputs import write_outputs, write_submission
 from grader.gradebook.store import Attempt, Gradebook
-from grader.model import CheckResult, Report
+from grader.model import CheckResult
 from grader.progress import BatchProgress
 from grader.runner import Grader
 from grader.session import build_fixtures
@@ -169,12 +169,13 @@ def _grade_tasks(gradebook: Gradebook, run: ClassRun, exercises: list[Exercise],
         start = time.monotonic()
 
         def record(result: CheckResult) -> None:
-            gate.record(gradebook.record_result, task.attempt.id, run.run, _json(result), fingerprints[result.id],
-                        config.seed)
+            gate.record(gradebook.record_result, task.attempt.id, run.run, json_safe(result.to_json()),
+                        fingerprints[result.id], config.seed)
             progress.check_done()
 
         report = local.grader.grade(task.submission, only=set(task.checks), on_result=record)
-        gate.record(gradebook.record_report, task.attempt.id, run.run, _json(report))
+        gate.record(gradebook.record_report, task.attempt.id, run.run, json_safe(
+            {k: v for k, v in report.to_json().items() if k != "checks"}))
         merged = write_submission(gradebook, task.attempt, exercises, config, pm, out_dir, task.submission)
         with lock:
             run.graded += 1
@@ -182,25 +183,24 @@ def _grade_tasks(gradebook: Gradebook, run: ClassRun, exercises: list[Exercise],
             task.submission.id, merged.score, merged.max_score, len(task.checks), time.monotonic() - start))
 
     with BatchProgress(len(run.tasks), run.checks) as progress:
-        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        pool, futures = ThreadPoolExecutor(max_workers=max(1, jobs)), []
         try:
-            futures = [pool.submit(grade_one, task, progress) for task in run.tasks]
+            futures += [pool.submit(grade_one, task, progress) for task in run.tasks]
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
             for future in done:
                 future.result()
             return False
         except KeyboardInterrupt:
             gate.stop()
-            _kill_workers()
+            pool.shutdown(wait=False, cancel_futures=True)
+            while not all(f.done() for f in futures):  # a check may start a fresh worker before it ends
+                _kill_workers()
+                wait(futures, timeout=0.2)
             return True
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             for g in graders:
                 g.close()
-
-
-def _json(value: Report | CheckResult) -> dict:
-    return json_safe(value.to_json())
 
 
 def _kill_workers() -> None:
