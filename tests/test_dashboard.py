@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from grader.model import Report
-from grader.writers.dashboard import (check_rates, diagnoses, function_rates, normalise_message, render_dashboard,
-                                      unanswered_questions)
+from grader.writers.dashboard import (check_rates, diagnoses, function_rates, message_key, render_dashboard,
+                                      shown_message, unanswered_questions)
 
 TV_WRAPS = {"id": "tv-wraparound", "message": "tv_loss wraps around"}
 
@@ -53,11 +53,15 @@ CLASS = [
 
 
 def test_messages_are_grouped_with_their_numbers_normalised():
-    assert normalise_message(column0(3)) == normalise_message(column0(11)) == (
-        "column # of every caption is <START> (# of # rows); rel_error # > threshold #")
-    assert normalise_message("dW has shape (3, 4), expected (5, 4); float64 and int32 kept\nTraceback ...") == (
-        "dW has shape (#, #), expected (#, #); float64 and int32 kept")
-    assert normalise_message("") == "(no message)"
+    key, numbers = message_key(column0(3))
+    assert message_key(column0(11))[0] == key and numbers == ("0", "3", "5", "0.429", "1e-07")
+    grouped = [message_key(column0(n))[1] for n in (3, 11)]
+    assert shown_message(key, grouped) == "column 0 of every caption is <START> (# of # rows); rel_error # > threshold 1e-07"
+    text = "dc_generator(3) has 6,595,521 parameters instead of 6,580,801; range 50..1000\nTraceback ..."
+    assert shown_message(*(lambda k, n: (k, [n, ("4", "1", "2", "50", "1000")]))(*message_key(text))) == (
+        "dc_generator(#) has # parameters instead of #; range 50..1000")
+    assert message_key("float64 and int32 (x2) kept")[1] == ()
+    assert message_key("")[0] == "(no message)"
 
 
 def test_pass_rates_are_worst_first_with_their_common_failures():
@@ -65,7 +69,8 @@ def test_pass_rates_are_worst_first_with_their_common_failures():
     assert [(r.id, r.rate) for r in rates] == [("rnn.sample/greedy", 0.25), ("style.tv_loss/hidden", 0.25),
                                                ("rnn.step/notebook", 0.75)]
     greedy = rates[0]
-    assert greedy.top_messages()[0][:2] == (normalise_message(column0(3)), 3)
+    assert greedy.top_messages()[0][:2] == (
+        "column 0 of every caption is <START> (# of # rows); rel_error # > threshold 1e-07", 3)
     assert greedy.students == {"alice", "bob", "dave"}
     assert rates[2].problems == [("error", 1)]
 
@@ -99,7 +104,7 @@ def test_the_page_shows_every_part_and_escapes_student_text():
     page = render_dashboard(CLASS + [hostile])
     text = re.sub(r"<[^>]+>", " ", page)
     assert re.search(r"tv_loss wraps around\s*: 3 students", text)
-    assert re.search(r"3 students\s*:\s*column # of every caption is &lt;START&gt;", text)
+    assert re.search(r"3 students\s*:\s*column 0 of every caption is &lt;START&gt; \(# of # rows\)", text)
     assert "Derived from the checks" in page
     for name in ("alice", "bob", "carol", "dave", "eve"):
         assert 'href="%s/report.html"' % name in page

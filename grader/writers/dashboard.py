@@ -1,8 +1,9 @@
 """``index.html``: the class dashboard, one static page (inline CSS, SVG and a small script, nothing loaded).
 
 It shows the score histogram and per-exercise statistics, pass rates per check and per function (worst first),
-each check's most common failure messages with their numbers normalised, the misconceptions diagnosed,
-the inline questions left unanswered, and a student table that sorts and filters, linking to each report.
+each check's most common failure messages grouped with their numbers normalised (those that vary shown as
+``#``), the misconceptions diagnosed, the inline questions left unanswered, and a student table that sorts
+and filters, linking to each report.
 """
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ PASSING = "passed"
 NOT_COUNTED = ("skipped",)
 """Statuses left out of pass rates (instructor-only checks skipped in self-check, functions not graded)."""
 
-_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?!\w)")
+_NUMBER = re.compile(r"(?<!\w)[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:[eE][-+]?\d+)?(?!\w)")
+_SLOT = "\0"
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -41,12 +43,21 @@ _env.filters["breakable"] = lambda ident: Markup("<wbr>").join(re.split(r"(?<=[.
 """An id that may wrap after its dots, slashes and brackets (escaped part by part)."""
 
 
-def normalise_message(message: str) -> str:
-    """The first line of a failure message with every number replaced by ``#``, so that students failing
-    the same way are counted together (``rel_error 0.52 > threshold 1e-07`` -> ``rel_error # > threshold #``)."""
+def message_key(message: str) -> tuple[str, tuple[str, ...]]:
+    """The first line of a failure message with its numbers taken out, and those numbers: students failing
+    the same way share the key (``rel_error 0.52 > threshold 1e-07`` and ``rel_error 3.1 > threshold 1e-07``)."""
     line = next((part.strip() for part in str(message).splitlines() if part.strip()), "(no message)")
-    line = _NUMBER.sub("#", line)
-    return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 1] + "…"
+    return _NUMBER.sub(_SLOT, line.replace(_SLOT, "")), tuple(_NUMBER.findall(line))
+
+
+def shown_message(key: str, numbers: list[tuple[str, ...]]) -> str:
+    """A grouped message as shown: a number the whole group shares stays, one that varies becomes ``#``."""
+    parts = key.split(_SLOT)
+    text = parts[0]
+    for i, part in enumerate(parts[1:]):
+        values = {n[i] for n in numbers if i < len(n)}
+        text += (values.pop() if len(values) == 1 else "#") + part
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1] + "…"
 
 
 @dataclass
@@ -58,6 +69,8 @@ class Rate:
     counts: Counter = field(default_factory=Counter)
     points: float | None = None
     messages: Counter = field(default_factory=Counter)
+    """Failure message keys (see ``message_key``) and how many did not pass with each."""
+    numbers: dict[str, list[tuple[str, ...]]] = field(default_factory=lambda: defaultdict(list))
     examples: dict[str, str] = field(default_factory=dict)
     students: set[str] = field(default_factory=set)
     """Who did not pass."""
@@ -75,7 +88,9 @@ class Rate:
         return [(s, n) for s, n in sorted(self.counts.items()) if s != PASSING and s not in NOT_COUNTED and n]
 
     def top_messages(self) -> list[tuple[str, int, str]]:
-        return [(m, n, self.examples[m]) for m, n in self.messages.most_common(TOP_MESSAGES)]
+        """The most common failures: (message as shown, how many, one original message)."""
+        return [(shown_message(key, self.numbers[key]), n, self.examples[key])
+                for key, n in self.messages.most_common(TOP_MESSAGES)]
 
 
 def _worst_first(rates: dict[str, Rate]) -> list[Rate]:
@@ -91,8 +106,9 @@ def check_rates(reports: list[Report]) -> list[Rate]:
             if rate.points is None and check.max_score:
                 rate.points = check.max_score
             if check.status != PASSING and check.status not in NOT_COUNTED:
-                key = normalise_message(check.message)
+                key, numbers = message_key(check.message)
                 rate.messages[key] += 1
+                rate.numbers[key].append(numbers)
                 rate.examples.setdefault(key, check.message.strip()[:MESSAGE_CHARS * 2])
                 rate.students.add(report.submission.id)
     return _worst_first(rates)
@@ -180,7 +196,9 @@ def exercise_stats(reports: list[Report]) -> list[dict[str, Any]]:
     out = []
     for ex, values in scores.items():
         top = maxima[ex].most_common(1)[0][0]
-        out.append({"id": ex, "title": titles[ex], "max": top, "n": len(values), "mean": statistics.fmean(values),
+        short = titles[ex].split(":")[0].strip()
+        out.append({"id": ex, "title": titles[ex], "label": short if ":" in titles[ex] and len(short) <= 6 else ex,
+                    "max": top, "n": len(values), "mean": statistics.fmean(values),
                     "median": statistics.median(values), "min": min(values), "max_seen": max(values),
                     "full": sum(v >= top for v in values) / len(values) if top else 0.0})
     return out
