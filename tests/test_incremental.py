@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -111,6 +111,22 @@ def test_force_regrades_and_only_merges_into_the_stored_results(tmp_path, capsys
     forced = grade(capsys, subs, "--out", out, "--only", both, "--force")
     assert "0 unchanged (results reused); 2 to grade (4 check(s))" in forced
     assert rows(out / "gradebook.sqlite", "SELECT COUNT(*) FROM results") == [(8,)]
+
+
+def test_notebooks_are_rendered_again_only_for_a_new_attempt(tmp_path, capsys):
+    subs, out = make_class(tmp_path / "class", 1), tmp_path / "out"
+    notebook = subs / "student00" / "RNN_Captioning.ipynb"
+    shutil.copy(ROOT / "reference" / "RNN_Captioning.ipynb", notebook)
+    grade(capsys, subs, "--out", out, "--only", STEP)
+    page, report_json = out / "student00" / "notebooks" / "RNN_Captioning.html", out / "student00" / "report.json"
+    before = (page.stat().st_mtime_ns, report_json.stat().st_mtime_ns)
+    grade(capsys, subs, "--out", out, "--only", STEP, "--force")
+    assert page.stat().st_mtime_ns == before[0] and report_json.stat().st_mtime_ns != before[1]
+    doc = json.loads(notebook.read_text())
+    doc["cells"].append({"cell_type": "markdown", "id": "new-note", "metadata": {}, "source": "A new note"})
+    notebook.write_text(json.dumps(doc))
+    assert "1 to grade" in grade(capsys, subs, "--out", out, "--only", STEP)  # a changed notebook: a new attempt
+    assert "A new note" in page.read_text()
 
 
 class Pack:

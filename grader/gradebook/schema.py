@@ -87,7 +87,9 @@ MIGRATIONS: list[str] = [
     CREATE TABLE outputs (
         out_dir TEXT NOT NULL,
         submission TEXT NOT NULL,
-        digest TEXT NOT NULL,             -- of what the report files were written from
+        digest TEXT NOT NULL,             -- of the rows the report files were written from, and the writers
+        attempt_id INTEGER NOT NULL,      -- whose notebooks were rendered there
+        writers TEXT NOT NULL,            -- grader version and writer plugins that wrote them
         PRIMARY KEY (out_dir, submission)
     );
     """,

@@ -233,15 +233,16 @@ class Gradebook:
         return {target: (row_id, json.loads(data)) for row_id, target, data in rows}
 
     # ------------------------------------------------------------------ outputs
-    def output_digest(self, out_dir: Path, submission: str) -> str | None:
-        rows = self._read("SELECT digest FROM outputs WHERE out_dir = ? AND submission = ?",
+    def last_output(self, out_dir: Path, submission: str) -> tuple[str, int, str] | None:
+        """What a submission's report files in ``out_dir`` were last written from: digest, attempt, writers."""
+        rows = self._read("SELECT digest, attempt_id, writers FROM outputs WHERE out_dir = ? AND submission = ?",
                           (str(out_dir.resolve()), submission))
-        return rows[0][0] if rows else None
+        return rows[0] if rows else None
 
-    def set_output_digest(self, out_dir: Path, submission: str, digest: str) -> None:
+    def set_output(self, out_dir: Path, submission: str, digest: str, attempt: int, writers: str) -> None:
         with self._write() as db:
-            db.execute("INSERT OR REPLACE INTO outputs (out_dir, submission, digest) VALUES (?, ?, ?)",
-                       (str(out_dir.resolve()), submission, digest))
+            db.execute("INSERT OR REPLACE INTO outputs (out_dir, submission, digest, attempt_id, writers) "
+                       "VALUES (?, ?, ?, ?, ?)", (str(out_dir.resolve()), submission, digest, attempt, writers))
 
     def integrity(self) -> str:
         return self._read("PRAGMA integrity_check")[0][0]
