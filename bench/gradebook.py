@@ -8,8 +8,9 @@
    check of Q1 and Q2), then graded again unchanged. Target: the second run takes 10 s or less and regrades
    nothing.
 2. ``--only`` one check. ``rnn_layers.rnn_step_forward/hidden --force`` over the same copies; compared with
-   that check's own time (its durations in the gradebook plus one worker start per submission) and with
-   the whole first run. Target: the check's time, not a whole regrade.
+   that check's own time (its durations in the gradebook; each submission also starts its worker), with the
+   first run, and (given ``--reports``) with a whole regrade of the assignment estimated from the checks'
+   durations in those reports. Target: the check's time, not a whole regrade.
 3. Dashboard. A gradebook of ``--class-size`` submissions is filled with stored results: the reports of
    ``--reports DIR`` (e.g. the README's ``reports/``: the whole assignment graded per sample), or of step 1,
    recorded again under distinct names. Its ``index.html`` is built from the gradebook and loaded in
@@ -84,7 +85,7 @@ def check_seconds(gradebook: Path, check_id: str, run: int) -> float:
     return sum(json.loads(data)["duration_s"] for (data,) in rows)
 
 
-def bench_reuse_and_only(work: Path, count: int, only: str, jobs: int) -> Path:
+def bench_reuse_and_only(work: Path, count: int, only: str, jobs: int) -> tuple[Path, float]:
     kinds = make_copies(work, count)
     out = work / "out"
     print("1. %d distinct copies of %d samples, graded with --only %s --jobs %d" % (count, len(kinds), only, jobs))
@@ -101,8 +102,18 @@ def bench_reuse_and_only(work: Path, count: int, only: str, jobs: int) -> Path:
     print("2. --only %s --force: %7.1f s   (%s)" % (ONE_CHECK, third, summary_line(text)))
     print("   that check's own time over %d submissions: %.1f s (sum of durations; plus one worker start each, "
           "on %d job(s))" % (count, own, jobs))
-    print("   the whole first run took %.1f s: --only costs %.0f%% of it" % (first, 100 * third / first))
-    return out
+    print("   the first run (%s) took %.1f s: --only one check costs %.0f%% of it" % (only, first, 100 * third / first))
+    return out, third
+
+
+def whole_regrade(reports_dir: Path, count: int, jobs: int, only_seconds: float) -> None:
+    """What regrading the whole assignment would cost, from the checks' durations in fully graded reports."""
+    reports = [json.loads(p.read_text()) for p in sorted(reports_dir.glob("*/report.json"))]
+    per_submission = sum(sum(c["duration_s"] for c in r["checks"]) for r in reports) / len(reports)
+    print("   a whole regrade of the assignment: %.1f s of checks per submission (mean over the %d reports of %s), "
+          "about %.0f s for %d submissions on %d job(s): --only one check costs %.1f%% of it" % (
+              per_submission, len(reports), reports_dir, per_submission * count / jobs, count, jobs,
+              100 * only_seconds / (per_submission * count / jobs)))
 
 
 def fill_class(reports: list[dict], size: int, path: Path) -> float:
@@ -197,7 +208,11 @@ def main() -> None:
     if args.work and not args.skip_grading:
         shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
-    out = None if args.skip_grading else bench_reuse_and_only(work, args.count, args.only, args.jobs)
+    out = None
+    if not args.skip_grading:
+        out, only_seconds = bench_reuse_and_only(work, args.count, args.only, args.jobs)
+        if args.reports:
+            whole_regrade(args.reports, args.count, args.jobs, only_seconds)
     bench_dashboard(work, args.reports or out, args.class_size, args.screenshot)
 
 
