@@ -42,11 +42,12 @@ def remove_stale_partials(folder: Path) -> None:
         return
     for name in names:
         match = _PARTIAL.match(name)
-        if match and not _alive(int(match.group(1))):
+        if match and not pid_alive(int(match.group(1))):
             (folder / name).unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this machine has that id."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks import Check, Exercise
+from grader.checks import Exercise
 from grader.config import GradingConfig
 from grader.submission import STUDENT_FILES
 

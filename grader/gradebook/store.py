@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from grader.atomic import pid_alive
 from grader.gradebook.schema import LATEST_VERSION, MIGRATIONS
 from grader.submission import Submission, UsageError
 from grader.writers._format import json_safe
@@ -141,7 +142,7 @@ class Gradebook:
         with self._write() as db:
             rows = db.execute("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?",
                               (socket.gethostname(),)).fetchall()
-            gone = [run for run, pid in rows if not _alive(pid)]
+            gone = [run for run, pid in rows if not pid_alive(pid)]
             db.executemany("UPDATE runs SET status = 'interrupted' WHERE id = ?", [(r,) for r in gone])
         return gone
 
@@ -164,18 +165,6 @@ class Gradebook:
                                        (sub_id, digest)).fetchone()
             db.execute("UPDATE attempts SET seen_at = ?, path = ? WHERE id = ?", (now, str(sub.path), attempt_id))
         return Attempt(attempt_id, sub.id, sub.sha256, str(sub.path))
-
-    def history(self, submission: str) -> list[dict[str, Any]]:
-        """Every attempt of a submission, oldest first, with its score as graded (latest result per check)."""
-        rows = self._read(
-            "SELECT a.id, a.sha256, a.created_at FROM attempts a JOIN submissions s ON s.id = a.submission_id "
-            "WHERE s.name = ? ORDER BY a.id", (submission,))
-        out = []
-        for attempt_id, sha256, created in rows:
-            latest = self.latest_results(attempt_id)
-            out.append({"attempt": attempt_id, "sha256": sha256, "created_at": created, "checks": len(latest),
-                        "score": round(sum(r["score"] for r in latest.values()), 4)})
-        return out
 
     def graded_attempts(self) -> list[Attempt]:
         """Per submission, the attempt seen last among those graded to the end once, by submission name."""
@@ -244,9 +233,6 @@ class Gradebook:
             db.execute("INSERT OR REPLACE INTO outputs (out_dir, submission, digest, attempt_id, writers) "
                        "VALUES (?, ?, ?, ?, ?)", (str(out_dir.resolve()), submission, digest, attempt, writers))
 
-    def integrity(self) -> str:
-        return self._read("PRAGMA integrity_check")[0][0]
-
 
 def _statements(script: str) -> Iterator[str]:
     """The SQL statements of a migration script, one by one (``executescript`` would commit on its own)."""
@@ -258,13 +244,3 @@ def _statements(script: str) -> Iterator[str]:
             buffer = ""
     if buffer.strip():
         raise ValueError("incomplete SQL statement in a migration: %r" % buffer.strip()[:80])
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
