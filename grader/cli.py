@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import secrets
+import signal
 import sys
+import time
 from pathlib import Path
 
 from grader import __version__
 from grader.config import (DEFAULT_DIAGNOSE_BUDGET_S, DEFAULT_LOCALIZE_BUDGET_S, DEFAULT_TIMEOUT_S,
                            GradingConfig)
-from grader.model import Report
 from grader.plugins import get_plugin_manager
 from grader.bundle import INSTALLED_BUNDLE, Bundle, BundleError, load_bundle
 from grader.checks import PUBLIC_SEED
+from grader.gradebook.regrade import grade_class
+from grader.gradebook.store import Gradebook
 from grader.session import collect_exercises, grade_all, make_bundle
 from grader.staging import REFERENCE_ROOT
 from grader.submission import UsageError, discover
@@ -31,6 +35,10 @@ def build_parser(pm) -> argparse.ArgumentParser:
                        help="a submission folder (assignment3/), a zip of it, or a folder of many")
     grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="where reports are written")
     grade.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="submissions graded at once")
+    grade.add_argument("--gradebook", type=Path, metavar="PATH",
+                       help="the class gradebook (SQLite; default DIR/gradebook.sqlite)")
+    grade.add_argument("--force", action="store_true",
+                       help="regrade every selected check, even where the gradebook holds a current result")
 
     check = sub.add_parser("check", help="self-check one submission (exit 1 if a check fails)",
                            description="Self-check one submission; exit code 1 if any check does not pass.")
@@ -54,7 +62,8 @@ def build_parser(pm) -> argparse.ArgumentParser:
     for p in (grade, check):
         p.add_argument("--only", action="append", default=[], metavar="IDS",
                        help="comma-separated exercise ids, targets or check ids (see `grader list`)")
-        p.add_argument("--seed", type=int, metavar="N", help="seed of the hidden inputs (default: random)")
+        p.add_argument("--seed", type=int, metavar="N", help="seed of the hidden inputs (default: %s)" % (
+            "the gradebook's, picked at random by its first run" if p is grade else "random"))
         p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT_S, metavar="S",
                        help="per-check time limit in seconds (default %(default)s; training runs get more)")
         p.add_argument("--no-sandbox", action="store_true",
@@ -96,7 +105,7 @@ def _positive_float(text: str) -> float:
 def _config(args: argparse.Namespace, out_dir: Path | None) -> GradingConfig:
     only = tuple(i.strip() for group in args.only for i in group.split(",") if i.strip())
     reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout", "no_sandbox",
-                "answers", "summary", "localize_budget", "diagnose_budget"}
+                "answers", "summary", "localize_budget", "diagnose_budget", "gradebook", "force"}
     options = {k: v for k, v in vars(args).items() if k not in reserved}
     seed = args.seed if getattr(args, "seed", None) is not None else secrets.randbelow(2**31)
     config = GradingConfig(seed=seed, timeout_s=getattr(args, "timeout", DEFAULT_TIMEOUT_S), only=only,
@@ -128,21 +137,47 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _grade(pm, args) -> int:
-    config = _config(args, args.out)
-    exercises = collect_exercises(pm, config)
     submissions = discover(args.paths)
+    given = args.seed
+    config = _config(args, args.out)
+    selected = collect_exercises(pm, config)
+    exercises = collect_exercises(pm, dataclasses.replace(config, only=()))
     config.private_paths = tuple(args.paths) + tuple(s.path for s in submissions)
     args.out.mkdir(parents=True, exist_ok=True)
-    print("grading %d submission(s), seed %d, %d check(s) each" % (
-        len(submissions), config.seed, sum(len(e.checks) for e in exercises)))
-
-    def progress(report: Report, seconds: float) -> None:
-        print("  %-30s %7.2f / %-6g (%.1f s)" % (report.submission.id, report.score, report.max_score, seconds),
-              flush=True)
-
-    grade_all(submissions, exercises, config, pm, args.out, jobs=args.jobs, on_report=progress)
-    print("reports written to %s" % args.out)
+    gradebook_path = args.gradebook or args.out / "gradebook.sqlite"
+    gradebook_path.parent.mkdir(parents=True, exist_ok=True)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with Gradebook(gradebook_path) as gradebook:
+            stored = gradebook.seed(lambda: config.seed)
+            config.seed = given if given is not None else stored
+            print("seed %d (%s); gradebook %s" % (config.seed, "--seed" if given is not None else "the gradebook's",
+                                                  gradebook_path))
+            start = time.monotonic()
+            run = grade_class(gradebook, submissions, exercises, selected, config, pm, args.out, jobs=args.jobs,
+                              force=args.force)
+    except KeyboardInterrupt:
+        print("grader: interrupted; everything graded so far is in the gradebook: run the same command to "
+              "continue", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if run.interrupted:
+        print("grader: interrupted after %d submission(s); every check decided so far is in the gradebook and the "
+              "outputs agree with it: run the same command to continue" % run.graded, file=sys.stderr)
+        return 130
+    print("graded %d submission(s) (%d check(s)) and reused %d in %.1f s" % (
+        run.graded, run.checks, run.reused, time.monotonic() - start))
+    if run.stale_kept:
+        print("note: %d stored result(s) outside --only are stale (a changed check or seed): run without --only "
+              "to regrade them" % run.stale_kept)
+    print("reports written to %s; class dashboard %s" % (args.out, args.out / "index.html"))
     return 0
+
+
+def _interrupt(signum, frame) -> None:
+    """SIGTERM stops a batch as Ctrl-C does."""
+    raise KeyboardInterrupt
 
 
 def _bundle(pm, args) -> int:

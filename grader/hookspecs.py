@@ -43,4 +43,7 @@ def grader_write_report(report: Report, out_dir: Path, config: GradingConfig) ->
 
 @hookspec
 def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingConfig) -> None:
-    """Write outputs about a whole batch of submissions (e.g. ``grades.csv``) into ``out_dir``."""
+    """Write outputs about a whole batch of submissions (e.g. ``grades.csv``, ``index.html``) into ``out_dir``.
+
+    ``grader grade`` passes every submission of the gradebook, rebuilt from it without artifacts (pictures).
+    """

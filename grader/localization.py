@@ -39,8 +39,6 @@ class Fault:
     """Targets the check could not judge."""
     how: str = ""
     """A sentence for the student: how the blame was decided (empty when the check involves one function)."""
-    verified: bool = False
-    """A rerun with the culprits replaced by the reference's passed."""
 
 
 def display_name(function: str) -> str:
@@ -138,7 +136,7 @@ class Localizer:
                              "fails because of your %s, which fail%s %s own checks: with the reference's %s it "
                              "passes" % (listing(culprits), "s" if len(culprits) == 1 else "",
                                          "its" if len(culprits) == 1 else "their",
-                                         listing(f for u in bad for f in u)), True)
+                                         listing(f for u in bad for f in u)))
         rest = [u for u in units if u not in bad]
         if len(rest) == 1 and not bad:  # one unit: its own members decide, nothing to swap
             culprits, undecided = self.within_units(check, rest, bad)
@@ -158,7 +156,7 @@ class Localizer:
         swapped = tuple(f for u in found for f in u)
         return Fault(tuple(dict.fromkeys(culprits + self.known(bad))), undecided,
                      "fails because of your %s: with the reference's %s it passes" % (listing(culprits),
-                                                                                       listing(swapped)), True)
+                                                                                       listing(swapped)))
 
     def known(self, units: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
         return tuple(f for u in units for f in u if f in self.known_bad)

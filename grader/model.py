@@ -1,7 +1,8 @@
 """Plain data that grading produces: check results and the per-submission report."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import functools
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 REPORT_SCHEMA = "grader.report/1"
@@ -44,11 +45,19 @@ class CheckResult:
     """Other student functions the check calls without grading them."""
     blame: list[str] = field(default_factory=list)
     """The functions this check's failure is blamed on (empty when it passed or could not tell)."""
+    inconclusive: list[str] = field(default_factory=list)
+    """Functions this failing check could not judge (something they call fails its own checks)."""
     attribution: str = ""
     """How the blame was decided, in a sentence for the student (empty when obvious)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "CheckResult":
+        """The result a check entry of ``report.json`` describes (the inverse of ``to_json``)."""
+        metric = data.get("metric")
+        return _build(cls, {**data, "metric": _build(Metric, metric) if metric else None})
 
 
 @dataclass
@@ -126,3 +135,24 @@ class Report:
             "problems": list(self.problems),
             "notebooks": dict(self.notebooks),
         }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> "Report":
+        """The report a ``grader.report/1`` document describes (the inverse of ``to_json``)."""
+        return _build(cls, {**doc, "submission": _build(SubmissionInfo, doc["submission"]),
+                            "grader": _build(GraderInfo, doc["grader"]),
+                            "checks": [CheckResult.from_json(c) for c in doc.get("checks", [])],
+                            "exercises": [_build(ExerciseSummary, e) for e in doc.get("exercises", [])],
+                            "functions": {name: _build(FunctionVerdict, v)
+                                          for name, v in (doc.get("functions") or {}).items()}})
+
+
+def _build(cls: type, data: dict[str, Any]) -> Any:
+    """``cls(**data)`` with only the keys that are fields of ``cls`` (computed ones such as ``score`` dropped)."""
+    names = _field_names(cls)
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@functools.cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))

@@ -14,7 +14,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 from grader import __version__
 from grader.checks import Check, CheckContext, CheckFailure, Exercise
@@ -123,30 +123,37 @@ class Grader:
         for executor in [*self.references.values(), *self.misconception_workers.values()]:
             executor.close()
 
-    def grade(self, submission: Submission) -> Report:
+    def grade(self, submission: Submission, only: Collection[str] | None = None,
+              on_result: Callable[[CheckResult], None] | None = None) -> Report:
+        """Run the checks (those whose ids are in ``only``, when given) on ``submission``, then localize and
+        diagnose the failures; ``on_result`` gets each final result in check order (an exception it raises
+        stops the grading)."""
         self.declared: dict[str, Fault] = {}
         self.evidence: dict[str, Evidence] = {}
+        chosen = [dataclasses.replace(ex, checks=tuple(c for c in ex.checks if only is None or c.id in only))
+                  for ex in self.exercises]
         with tempfile.TemporaryDirectory(prefix="grader-%s-" % submission.id) as tmp:
             scratch = Path(tmp)
             stage(submission, scratch / "pkg", self.provided)
             students: dict[str, Executor] = {}
             try:
                 pairs = []
-                for runtime in dict.fromkeys(ex.runtime for ex in self.exercises):
+                for runtime in dict.fromkeys(ex.runtime for ex in chosen if ex.checks):
                     student = students[runtime] = self.student_executor(submission, scratch, runtime)
-                    exercises = [ex for ex in self.exercises if ex.runtime == runtime]
+                    exercises = [ex for ex in chosen if ex.runtime == runtime]
                     broken = self._import_modules(submission, student, exercises)
                     pairs += [(ex, self._run(check, ex, student, broken)) for ex in exercises for check in ex.checks]
             finally:
                 for student in students.values():
                     student.close()
             results = {r.id: r for _, r in pairs}
-            faults = self.localize(submission, scratch, results)
-        checks = [c for ex in self.exercises for c in ex.checks]
+            checks = [c for ex in chosen for c in ex.checks]
+            faults = self.localize(submission, scratch, results, checks)
         diagnoses = self.diagnose(checks, faults)
         for check_id, fault in faults.items():
             result = results[check_id]
-            result.blame, result.attribution = list(fault.culprits), fault.how
+            result.blame, result.inconclusive, result.attribution = list(fault.culprits), list(fault.inconclusive), \
+                fault.how
             if fault.how:
                 result.message = "%s. %s" % (fault.how[0].upper() + fault.how[1:], result.message)
         for check_id, m in diagnoses.items():
@@ -154,20 +161,18 @@ class Grader:
             result.details["diagnosis"] = {"id": m.id, "message": m.sentence}
             result.message = "%s. %s" % (m.sentence[0].upper() + m.sentence[1:], result.message)
         ordered = [results[c.id] for c in checks]
+        if on_result:
+            for result in ordered:
+                on_result(result)
         summaries = [ExerciseSummary(ex.id, ex.title, round(sum(r.score for r in ordered if r.exercise == ex.id), 4),
                                      round(sum(r.max_score for r in ordered if r.exercise == ex.id), 4))
-                     for ex in self.exercises]
+                     for ex in chosen if ex.checks]
         report = Report(
             submission=SubmissionInfo(submission.id, str(submission.path), submission.sha256),
             grader=GraderInfo(__version__, self.config.seed, self.config.isolation),
             checks=ordered, exercises=summaries, problems=list(submission.problems)
             + ["cs231n/%s is missing" % m for m in self._missing(submission)],
-            functions=function_verdicts(checks, results, faults))
-        for name, verdict in report.functions.items():
-            known = [diagnoses[c] for c in verdict.checks if c in diagnoses and diagnoses[c].concerns(name)]
-            if known and verdict.status in FAILING:
-                verdict.diagnosis = {"id": known[0].id, "message": known[0].sentence}
-                verdict.blame += "; %s" % known[0].sentence
+            functions=function_verdicts(checks, results))
         attach_notebooks(report, submission)
         return report
 
@@ -208,11 +213,11 @@ class Grader:
             executor.stdout.clear()
         return None if outcome.message.startswith("internal grader error") else transcript
 
-    def localize(self, submission: Submission, scratch: Path, results: dict[str, CheckResult]) -> dict[str, Fault]:
+    def localize(self, submission: Submission, scratch: Path, results: dict[str, CheckResult],
+                 checks: list[Check]) -> dict[str, Fault]:
         """Who is at fault in every failing check; reruns with the reference's functions where it is here."""
         if not any(r.status in FAILING for r in results.values()):
             return {}
-        checks = [c for ex in self.exercises for c in ex.checks]
         couplings = [group for ex in self.exercises for group in ex.couplings]
         rerun = None
         if self.config.localize_budget_s > 0 and REFERENCE_ROOT is not None and self.reference_factory is None:

@@ -1,5 +1,9 @@
 """Per-function verdicts: a function fails on the checks that blame it, never only because a check that
-called it failed elsewhere."""
+called it failed elsewhere.
+
+They are computed from the check results alone (each failing result says whom it blames, whom it could not
+judge, and how), so a report rebuilt from stored results, some graded in another run, gets them right too.
+"""
 from __future__ import annotations
 
 from grader.checks import Check
@@ -10,9 +14,29 @@ SEVERITY = ("error", "timeout", "failed")
 """Which status a blamed function shows when several checks blame it (an exception first)."""
 
 
-def function_verdicts(checks: list[Check], results: dict[str, CheckResult], faults: dict[str, Fault]
-                      ) -> dict[str, FunctionVerdict]:
-    """Every function that a check targets, blames or could not judge, in check order."""
+def recorded_faults(results: dict[str, CheckResult]) -> dict[str, Fault]:
+    """The localization of each failing result, as the result records it."""
+    return {r.id: Fault(tuple(r.blame), tuple(r.inconclusive), r.attribution)
+            for r in results.values() if r.status in ("failed", "error", "timeout")}
+
+
+def function_verdicts(checks: list[Check], results: dict[str, CheckResult]) -> dict[str, FunctionVerdict]:
+    """Every function that a check targets, blames or could not judge, in check order, with the catalogued
+    mistake its failing checks matched (``details.diagnosis``)."""
+    faults = recorded_faults(results)
+    verdicts = _verdicts(checks, results, faults)
+    for name, verdict in verdicts.items():
+        known = [results[c].details["diagnosis"] for c in verdict.checks
+                 if c in results and isinstance(results[c].details.get("diagnosis"), dict)
+                 and name in faults.get(c, Fault(())).culprits]
+        if known and verdict.status in SEVERITY:
+            verdict.diagnosis = dict(known[0])
+            verdict.blame += "; %s" % known[0].get("message", "")
+    return verdicts
+
+
+def _verdicts(checks: list[Check], results: dict[str, CheckResult], faults: dict[str, Fault]
+              ) -> dict[str, FunctionVerdict]:
     names: list[str] = []
     for check in checks:
         names += [t for t in check.targets if t not in names]
@@ -42,16 +66,11 @@ def _verdict(name: str, checks: list[Check], results: dict[str, CheckResult], fa
     if blaming:
         status = next(s for s in SEVERITY if any(results[c.id].status == s for c in blaming))
         mine = [c for c in blaming if name in c.targets]
-        shown = [c for c in blaming if name not in c.targets and faults[c.id].verified]
+        others = [c for c in blaming if name not in c.targets]
         lines = ["fails %s" % ", ".join(check_label(c.id, name) for c in mine)] if mine else []
-        if shown:
-            lines.append("makes %s fail (with the reference's `%s` %s)" % (
-                ", ".join(check_label(c.id, name) for c in shown), short,
-                "it passes" if len(shown) == 1 else "they pass"))
-        if not lines:
-            lines = ["at fault in %s" % ", ".join(check_label(c.id, name) for c in blaming)]
-        decided = list(dict.fromkeys(c.id for c in mine + shown)) or [c.id for c in blaming]
-        return FunctionVerdict(status, decided, "; ".join(lines))
+        if others:
+            lines.append("makes %s fail" % ", ".join(check_label(c.id, name) for c in others))
+        return FunctionVerdict(status, [c.id for c in mine + others], "; ".join(lines))
     decided = list(dict.fromkeys(c.id for c in own + pending))
     if pending:
         reasons = list(dict.fromkeys(faults[c.id].how for c in pending if faults[c.id].how))

@@ -17,8 +17,12 @@ def check(cid: str, targets: tuple, uses: tuple = ()) -> Check:
     return Check(id=cid, title=cid, targets=targets, uses=uses, points=1.0, run=lambda ctx: None, modules=())
 
 
-def results(statuses: dict[str, str]) -> dict[str, CheckResult]:
-    return {cid: CheckResult(cid, "ex", [], status, 0.0, 1.0) for cid, status in statuses.items()}
+def results(statuses: dict[str, str], faults: dict[str, Fault] | None = None) -> dict[str, CheckResult]:
+    out = {cid: CheckResult(cid, "ex", [], status, 0.0, 1.0) for cid, status in statuses.items()}
+    for cid, fault in (faults or {}).items():
+        out[cid].blame, out[cid].inconclusive, out[cid].attribution = list(fault.culprits), list(
+            fault.inconclusive), fault.how
+    return out
 
 
 CHECKS = [
@@ -62,14 +66,14 @@ def test_a_bug_in_a_used_function_is_not_blamed_on_the_functions_that_call_it():
                 "loss/own": "failed"}
     faults = localize(statuses, oracle)
     assert faults["seq_f/own"].culprits == (STEP_F,) and faults["seq_f/own"].inconclusive == ()
-    assert faults["loss/own"].culprits == (STEP_F,) and faults["loss/own"].verified
+    assert faults["loss/own"].culprits == (STEP_F,) and "with the reference's" in faults["loss/own"].how
     assert faults["seq_b/own"].culprits == (STEP_F,)
     # the step's own backward shares its cache: its check cannot judge it while the forward is wrong
     assert faults["step_b/own"].culprits == (STEP_F,) and faults["step_b/own"].inconclusive == (STEP_B,)
-    verdicts = function_verdicts(CHECKS, results(statuses), faults)
+    verdicts = function_verdicts(CHECKS, results(statuses, faults))
     assert {n: v.status for n, v in verdicts.items()} == {
         STEP_F: "failed", STEP_B: "inconclusive", SEQ_F: "passed", SEQ_B: "passed", LOSS: "passed"}
-    assert "with the reference's `step_forward`" in verdicts[STEP_F].blame
+    assert verdicts[STEP_F].blame.startswith("fails step_f/own; makes ") and "loss/own" in verdicts[STEP_F].blame
 
 
 def test_a_fault_only_a_composite_check_reveals_is_found_by_swapping_one_unit_at_a_time():
@@ -78,7 +82,7 @@ def test_a_fault_only_a_composite_check_reveals_is_found_by_swapping_one_unit_at
     assert faults["loss/own"].culprits == (SEQ_B,)
     assert "with the reference's `forward` and `backward` it passes" in faults["loss/own"].how
     assert all(cid == "loss/own" for cid, _ in oracle.calls)
-    verdicts = function_verdicts(CHECKS[-1:], results({"loss/own": "failed"}), faults)
+    verdicts = function_verdicts(CHECKS[-1:], results({"loss/own": "failed"}, faults))
     assert {n: v.status for n, v in verdicts.items()} == {LOSS: "passed", SEQ_B: "failed"}
 
 
@@ -110,7 +114,7 @@ def test_a_pair_that_cannot_be_split_is_inconclusive_not_failed():
     faults = localize({"loss/own": "failed"}, PairOnly(STEP_F))
     assert faults["loss/own"].culprits == ()
     assert "could not tell which" in faults["loss/own"].how
-    verdicts = function_verdicts(CHECKS[-1:], results({"loss/own": "failed"}), faults)
+    verdicts = function_verdicts(CHECKS[-1:], results({"loss/own": "failed"}, faults))
     assert {n: v.status for n, v in verdicts.items()} == {LOSS: "passed", STEP_F: "inconclusive",
                                                           STEP_B: "inconclusive"}
 
@@ -120,7 +124,7 @@ def test_without_reruns_a_known_bad_dependency_makes_the_target_inconclusive():
     faults = localize(statuses, None)
     assert faults["seq_f/own"].culprits == (STEP_F,) and faults["seq_f/own"].inconclusive == (SEQ_F,)
     assert "your `step_forward`, which this check calls, fails its own checks" in faults["seq_f/own"].how
-    verdicts = function_verdicts([c for c in CHECKS if c.id in statuses], results(statuses), faults)
+    verdicts = function_verdicts([c for c in CHECKS if c.id in statuses], results(statuses, faults))
     assert {n: v.status for n, v in verdicts.items()} == {STEP_F: "failed", SEQ_F: "inconclusive",
                                                           LOSS: "inconclusive"}
 
@@ -140,12 +144,12 @@ def test_a_check_that_names_its_culprit_is_believed():
     declared = {"step_b/own": Fault((STEP_F,))}  # e.g. the forward modified its input
     faults = Localizer(CHECKS, results({"step_b/own": "failed"}), PAIRS, Oracle(), declared).run()
     assert faults["step_b/own"].culprits == (STEP_F,)
-    verdicts = function_verdicts(CHECKS[1:2], results({"step_b/own": "failed"}), faults)
+    verdicts = function_verdicts(CHECKS[1:2], results({"step_b/own": "failed"}, faults))
     assert verdicts[STEP_B].status == "passed" and verdicts[STEP_F].status == "failed"
 
 
 def test_a_skipped_check_leaves_its_function_skipped():
-    verdicts = function_verdicts(CHECKS[:1], results({"step_f/own": "skipped"}), {})
+    verdicts = function_verdicts(CHECKS[:1], results({"step_f/own": "skipped"}))
     assert verdicts[STEP_F].status == "skipped"
 
 

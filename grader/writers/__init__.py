@@ -7,5 +7,6 @@ WRITER_PLUGINS = (
     "grader.writers.junit",
     "grader.writers.grades_csv",
     "grader.writers.notebooks_html",
+    "grader.writers.dashboard",
 )
 """Dotted names of the built-in writer plugins, registered by the core."""

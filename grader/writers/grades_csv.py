@@ -5,6 +5,7 @@ import csv
 from pathlib import Path
 
 from grader import hookimpl
+from grader.atomic import atomic_path
 from grader.config import GradingConfig
 from grader.model import Report
 from grader.writers._format import exercise_groups
@@ -16,8 +17,7 @@ def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingCo
     rows = [(r, {s.id: s.score for s, _ in exercise_groups(r)})
             for r in sorted(reports, key=lambda r: r.submission.id)]
     exercise_ids = list(dict.fromkeys(ex for _, scores in rows for ex in scores))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / "grades.csv", "w", newline="", encoding="utf-8") as f:
+    with atomic_path(out_dir / "grades.csv") as temp, open(temp, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["submission", "score", "max_score", *exercise_ids, "sha256", "problems",
                          "failed_functions", "inconclusive_functions"])

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import hookimpl
+from grader.atomic import write_atomic
 from grader.config import GradingConfig
 from grader.localization import display_name
 from grader.model import Report
@@ -42,6 +43,5 @@ def gradescope_results(report: Report) -> dict[str, Any]:
 @hookimpl
 def grader_write_report(report: Report, out_dir: Path, config: GradingConfig) -> None:
     """Write ``out_dir/results.json``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     text = json.dumps(json_safe(gradescope_results(report)), indent=2, allow_nan=False)
-    (out_dir / "results.json").write_text(text + "\n", encoding="utf-8")
+    write_atomic(out_dir / "results.json", text + "\n")

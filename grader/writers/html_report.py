@@ -13,6 +13,7 @@ import mistune
 from markupsafe import Markup, escape
 
 from grader import hookimpl
+from grader.atomic import write_atomic
 from grader.config import GradingConfig
 from grader.localization import display_name
 from grader.model import CheckResult, Report
@@ -284,5 +285,4 @@ def render_report(report: Report) -> str:
 @hookimpl
 def grader_write_report(report: Report, out_dir: Path, config: GradingConfig) -> None:
     """Write ``out_dir/report.html``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "report.html").write_text(render_report(report), encoding="utf-8")
+    write_atomic(out_dir / "report.html", render_report(report))

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from grader import hookimpl
+from grader.atomic import write_atomic
 from grader.config import GradingConfig
 from grader.model import Report
 from grader.writers._format import json_safe
@@ -13,6 +14,5 @@ from grader.writers._format import json_safe
 @hookimpl
 def grader_write_report(report: Report, out_dir: Path, config: GradingConfig) -> None:
     """Write ``out_dir/report.json``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     text = json.dumps(json_safe(report.to_json()), indent=2, allow_nan=False)
-    (out_dir / "report.json").write_text(text + "\n", encoding="utf-8")
+    write_atomic(out_dir / "report.json", text + "\n")

@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from grader import hookimpl
+from grader.atomic import atomic_path
 from grader.config import GradingConfig
 from grader.model import CheckResult, Report
 from grader.writers._format import check_text, exercise_groups, xml_text
@@ -58,8 +59,8 @@ def junit_tree(report: Report) -> ET.ElementTree:
 
 def write_junit(report: Report, path: Path) -> None:
     """Write the JUnit XML of ``report`` to ``path`` (also used by ``grader check --junit FILE``)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    junit_tree(report).write(path, encoding="utf-8", xml_declaration=True)
+    with atomic_path(path) as temp:
+        junit_tree(report).write(temp, encoding="utf-8", xml_declaration=True)
 
 
 @hookimpl

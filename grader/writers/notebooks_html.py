@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from grader import hookimpl
+from grader.atomic import write_atomic
 from grader.config import GradingConfig
 from grader.model import Report
 from grader.notebooks import html_name, parse_notebook
@@ -227,7 +228,5 @@ def grader_write_report(report: Report, out_dir: Path, config: GradingConfig) ->
     shown = {name: data for name, data in sources.items() if name in NOTEBOOKS}
     if not shown:
         return
-    folder = out_dir / "notebooks"
-    folder.mkdir(parents=True, exist_ok=True)
     for name, data in shown.items():
-        (folder / html_name(name)).write_text(render_notebook(name, data), encoding="utf-8")
+        write_atomic(out_dir / "notebooks" / html_name(name), render_notebook(name, data))
