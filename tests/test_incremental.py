@@ -104,7 +104,7 @@ def test_force_regrades_and_only_merges_into_the_stored_results(tmp_path, capsys
     other = "rnn_layers.rnn_step_forward/hidden"
     assert "2 to grade (2 check(s))" in grade(capsys, subs, "--out", out, "--only", other)
     doc = report(out, "student00")
-    assert [c["id"] for c in doc["checks"]] == [STEP, other] and doc["score"] == 2.5
+    assert [c["id"] for c in doc["checks"]] == [STEP, other] and doc["score"] == 2.0
     assert rows(out / "gradebook.sqlite", "SELECT id FROM results WHERE check_id = ? ORDER BY id", (STEP,)) == kept
     both = STEP + "," + other
     assert "0 to grade" in grade(capsys, subs, "--out", out, "--only", both)

@@ -344,7 +344,7 @@ def test_report_html_opens_with_the_function_verdicts(report):
     assert functions.index("rnn_step_backward") < functions.index("<h2>Score")
     assert "badge inconclusive" in functions and "<code>rnn_step_backward</code>" in functions
     assert SCRIPT not in html and "&lt;script&gt;" in functions
-    assert 'href="#check-rnn_step_backward.hidden"' in functions and 'id="check-rnn_step_backward.hidden"' in html
+    assert 'href="#check-rnn_step_backward_hidden"' in functions and 'id="check-rnn_step_backward_hidden"' in html
 
 
 def test_junit_names_the_blamed_function(report):

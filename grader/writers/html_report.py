@@ -266,8 +266,8 @@ def function_views(report: Report) -> list[dict[str, Any]]:
 
 
 def check_anchors(report: Report) -> dict[str, str]:
-    """An element id per check id (``check-`` and the id with anything but letters, digits, ``-_.`` replaced)."""
-    return {c.id: "check-" + re.sub(r"[^\w.-]", "_", c.id) for c in report.checks}
+    """An element id per check id (``check-`` and the id with anything but letters, digits, ``-_`` replaced)."""
+    return {c.id: "check-" + re.sub(r"[^\w-]", "_", c.id) for c in report.checks}
 
 
 def render_report(report: Report) -> str:
