@@ -58,6 +58,9 @@ def build_parser(pm) -> argparse.ArgumentParser:
                        help="per-check time limit in seconds (default %(default)s; training runs get more)")
         p.add_argument("--no-sandbox", action="store_true",
                        help="run student workers without bubblewrap (resource limits only; not for real grading)")
+        p.add_argument("--strict-env", action="store_true",
+                       help="no compatibility shims for what the course's 2020 environment had and today's "
+                            "NumPy, TensorFlow and Python removed (np.float, tf.Variable +=, ...)")
         pm.hook.grader_add_options(parser=p.add_argument_group("exercise options"))
 
     lst = sub.add_parser("list", help="list exercises and checks with their points")
@@ -82,11 +85,12 @@ def _positive_float(text: str) -> float:
 def _config(args: argparse.Namespace, out_dir: Path | None) -> GradingConfig:
     only = tuple(i.strip() for group in args.only for i in group.split(",") if i.strip())
     reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout", "no_sandbox",
-                "answers", "summary"}
+                "answers", "summary", "strict_env"}
     options = {k: v for k, v in vars(args).items() if k not in reserved}
     seed = args.seed if getattr(args, "seed", None) is not None else secrets.randbelow(2**31)
     config = GradingConfig(seed=seed, timeout_s=getattr(args, "timeout", DEFAULT_TIMEOUT_S), only=only,
-                           out_dir=out_dir, options=options, sandbox=not getattr(args, "no_sandbox", False))
+                           out_dir=out_dir, options=options, sandbox=not getattr(args, "no_sandbox", False),
+                           strict_env=getattr(args, "strict_env", False))
     if args.command != "list" and config.isolation.startswith("NOT ISOLATED"):
         print("grader: WARNING: %s" % config.isolation, file=sys.stderr)
     return config

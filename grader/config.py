@@ -21,6 +21,8 @@ class GradingConfig:
     """Folders no student worker may see, besides its own submission's (e.g. every submission of a batch)."""
     sandbox: bool = True
     """Isolate student workers with bubblewrap where available (``--no-sandbox`` turns it off)."""
+    strict_env: bool = False
+    """Run student code on today's libraries as they are: no course-environment shims (``--strict-env``)."""
 
     @property
     def isolation(self) -> str:

@@ -24,6 +24,7 @@ from grader.runtimes import worker_env
 from grader.sandbox import Sandbox, hidden_paths
 from grader.staging import REFERENCE_ROOT, stage
 from grader.submission import STUDENT_FILES, Submission
+from grader.worker import compat
 from grader.worker.client import Executor, ExecutorStats, StudentError, WorkerCrashed, WorkerTimeout
 
 IMPORT_TIMEOUT_S = 30.0
@@ -94,7 +95,8 @@ class Grader:
         hidden = hidden_paths([p for p in (self.config.out_dir, submission.path, submission.path.parent,
                                            *self.config.private_paths) if p])
         prefix = self.sandbox.wrap([], package, work, hidden)
-        env = worker_env(runtime, home=work, extra=self.sandbox.env(runtime))
+        env = worker_env(runtime, home=work, extra={**self.sandbox.env(runtime),
+                                                    **({} if self.config.strict_env else {compat.ENV: "1"})})
         return Executor(package, "the student's code", env=env, command_prefix=prefix, stats=self.student_stats,
                         cwd=work)
 
@@ -116,6 +118,7 @@ class Grader:
             finally:
                 for student in students.values():
                     student.close()
+        shims = sorted(set().union(*(s.compat for s in students.values())))
         order = {c.id: i for i, c in enumerate(c for ex in self.exercises for c in ex.checks)}
         results = [r for _, r in sorted(results, key=lambda pair: order[pair[1].id])]
         summaries = [ExerciseSummary(ex.id, ex.title, round(sum(r.score for r in results if r.exercise == ex.id), 4),
@@ -123,9 +126,10 @@ class Grader:
                      for ex in self.exercises]
         report = Report(
             submission=SubmissionInfo(submission.id, str(submission.path), submission.sha256),
-            grader=GraderInfo(__version__, self.config.seed, self.config.isolation),
+            grader=GraderInfo(__version__, self.config.seed, self.config.isolation, self.config.strict_env,
+                              [{"name": n, "note": compat.SHIMS[n].note} for n in shims]),
             checks=results, exercises=summaries, problems=list(submission.problems)
-            + ["cs231n/%s is missing" % m for m in self._missing(submission)])
+            + ["cs231n/%s is missing" % m for m in self._missing(submission)] + compat.notes(shims))
         attach_notebooks(report, submission)
         return report
 
@@ -176,6 +180,9 @@ class Grader:
         student.deadline = reference.deadline = start + timeout
         student.stdout.clear()
         try:
+            for executor in (student, reference):  # the same global random state before every check
+                if executor.live:
+                    executor.seed(ctx.seed)
             outcome = check.run(ctx)
             value = outcome.metric_value
             if result.metric is not None:
