@@ -14,7 +14,7 @@ from exercises.vision.images import SQUEEZENET_STD, deprocess, heat, preprocess
 from exercises.vision.options import vision_fixtures
 from grader import hookimpl
 from grader.checks import CheckContext, CheckFailure, CheckList, Exercise, Outcome
-from grader.compare import expect_array
+from grader.compare import expect_array, index_text
 from grader.pictures import grid, images_artifact
 from grader.worker.client import StudentError
 
@@ -92,7 +92,7 @@ def judge_saliency(ctx: CheckContext, X: np.ndarray, y: np.ndarray) -> Outcome:
     err = scaled_error(got, want)
     worst = np.unravel_index(int(np.argmax(np.abs(got - want))), got.shape)
     ctx.details["worst entries"] = ("saliency%s: expected %.6g, got %.6g (largest reference value %.6g)"
-                                    % (list(worst), want[worst], got[worst], top))
+                                    % (index_text(worst), want[worst], got[worst], top))
     return Outcome(err, "max |yours - reference| / max |reference| = %.2e" % err)
 
 

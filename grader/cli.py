@@ -74,6 +74,9 @@ def build_parser(pm) -> argparse.ArgumentParser:
         p.add_argument("--diagnose-budget", type=_non_negative_float, default=DEFAULT_DIAGNOSE_BUDGET_S,
                        metavar="S", help="seconds per submission for comparing failing checks with the catalogue of "
                        "known mistakes (default %(default)s; 0: off)")
+        p.add_argument("--strict-env", action="store_true",
+                       help="no compatibility shims for what the course's 2020 environment had and today's "
+                            "NumPy, TensorFlow and Python removed (np.float, tf.Variable +=, ...)")
         pm.hook.grader_add_options(parser=p.add_argument_group("exercise options"))
 
     lst = sub.add_parser("list", help="list exercises and checks with their points")
@@ -105,13 +108,14 @@ def _positive_float(text: str) -> float:
 def _config(args: argparse.Namespace, out_dir: Path | None) -> GradingConfig:
     only = tuple(i.strip() for group in args.only for i in group.split(",") if i.strip())
     reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout", "no_sandbox",
-                "answers", "summary", "localize_budget", "diagnose_budget", "gradebook", "force"}
+                "answers", "summary", "localize_budget", "diagnose_budget", "gradebook", "force", "strict_env"}
     options = {k: v for k, v in vars(args).items() if k not in reserved}
     seed = args.seed if getattr(args, "seed", None) is not None else secrets.randbelow(2**31)
     config = GradingConfig(seed=seed, timeout_s=getattr(args, "timeout", DEFAULT_TIMEOUT_S), only=only,
                            out_dir=out_dir, options=options, sandbox=not getattr(args, "no_sandbox", False),
                            localize_budget_s=getattr(args, "localize_budget", DEFAULT_LOCALIZE_BUDGET_S),
-                           diagnose_budget_s=getattr(args, "diagnose_budget", DEFAULT_DIAGNOSE_BUDGET_S))
+                           diagnose_budget_s=getattr(args, "diagnose_budget", DEFAULT_DIAGNOSE_BUDGET_S),
+                           strict_env=getattr(args, "strict_env", False))
     if args.command != "list" and config.isolation.startswith("NOT ISOLATED"):
         print("grader: WARNING: %s" % config.isolation, file=sys.stderr)
     return config

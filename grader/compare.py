@@ -9,6 +9,17 @@ from grader.checks import CheckFailure
 from grader.worker.protocol import Handle, Unsupported
 
 
+FLOAT32_ROUNDING = 2.0 ** -22
+"""The ``rel_error`` a few float32 roundings can reach (2.4e-7; one rounding is at most 2**-24 relative, which
+``rel_error`` halves): the least threshold for a result computed, even in part, in float32."""
+
+
+def dtype_threshold(threshold: float, computes_in: Any) -> float:
+    """``threshold`` for a function that legitimately computes in ``computes_in`` (e.g. ``np.float32`` for a
+    TensorFlow op holding an attribute as float32, or a Keras layer): never below that dtype's rounding."""
+    return max(threshold, FLOAT32_ROUNDING) if np.dtype(computes_in) == np.float32 else threshold
+
+
 def rel_error(x: np.ndarray, y: np.ndarray) -> float:
     """The notebooks' metric: max |x - y| / max(1e-8, |x| + |y|)."""
     x = np.asarray(x, dtype=np.float64)
@@ -68,13 +79,18 @@ def expect_array(value: Any, name: str, shape: Sequence[int] | None = None, *, k
     return value
 
 
+def index_text(index: Sequence[Any]) -> str:
+    """``[0, 2, 1]`` for an index tuple, whatever integer types it holds (NumPy 2 reprs ``np.int64(0)``)."""
+    return "[%s]" % ", ".join(str(int(i)) for i in index)
+
+
 def worst_mismatch(name: str, got: np.ndarray, expected: np.ndarray) -> str:
     """Where ``got`` and ``expected`` differ most, in words."""
     err = np.abs(got - expected) / np.maximum(1e-8, np.abs(got) + np.abs(expected))
     if err.size == 0:
         return "%s: empty" % name
     idx = np.unravel_index(int(np.argmax(err)), err.shape)
-    where = "[%s]" % ", ".join(map(str, idx)) if idx else ""
+    where = index_text(idx) if idx else ""
     return "%s%s: expected %.8g, got %.8g (rel_error %.2e)" % (name, where, expected[idx], got[idx], err[idx])
 
 

@@ -27,6 +27,8 @@ class GradingConfig:
     """Seconds per submission for rerunning failing composite checks to find the function at fault (0: off)."""
     diagnose_budget_s: float = DEFAULT_DIAGNOSE_BUDGET_S
     """Seconds per submission for running catalogued misconceptions on failing checks (0: off)."""
+    strict_env: bool = False
+    """Run student code on today's libraries as they are: no course-environment shims (``--strict-env``)."""
 
     @property
     def isolation(self) -> str:

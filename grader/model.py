@@ -93,6 +93,10 @@ class GraderInfo:
     version: str
     seed: int
     isolation: str
+    strict_env: bool = False
+    """Graded with ``--strict-env``: no compatibility shims."""
+    compat: list[dict[str, str]] = field(default_factory=list)
+    """The compatibility shims the submission's code used (``name``, ``note``), sorted by name."""
 
 
 @dataclass

@@ -30,6 +30,7 @@ from grader.sandbox import Sandbox, hidden_paths
 from grader.staging import REFERENCE_ROOT, stage, stage_reference_copy
 from grader.verdicts import function_verdicts
 from grader.submission import STUDENT_FILES, Submission
+from grader.worker import compat
 from grader.worker.client import Executor, ExecutorStats, StudentError, WorkerCrashed, WorkerTimeout
 
 IMPORT_TIMEOUT_S = 30.0
@@ -105,7 +106,8 @@ class Grader:
         hidden = hidden_paths([p for p in (self.config.out_dir, submission.path, submission.path.parent,
                                            *self.config.private_paths) if p])
         prefix = self.sandbox.wrap([], package_root, work_dir, hidden)
-        env = worker_env(runtime, home=work_dir, extra=self.sandbox.env(runtime))
+        env = worker_env(runtime, home=work_dir, extra={**self.sandbox.env(runtime),
+                                                        **({} if self.config.strict_env else {compat.ENV: "1"})})
         return Executor(package_root, "the student's code", env=env, command_prefix=prefix,
                         stats=self.student_stats, cwd=work_dir)
 
@@ -147,6 +149,7 @@ class Grader:
                 for student in students.values():
                     student.close()
             results = {r.id: r for _, r in pairs}
+            shims = sorted(set().union(*(s.compat for s in students.values())))
             checks = [c for ex in chosen for c in ex.checks]
             faults = self.localize(submission, scratch, results, checks)
         diagnoses = self.diagnose(checks, faults)
@@ -169,9 +172,10 @@ class Grader:
                      for ex in chosen if ex.checks]
         report = Report(
             submission=SubmissionInfo(submission.id, str(submission.path), submission.sha256),
-            grader=GraderInfo(__version__, self.config.seed, self.config.isolation),
+            grader=GraderInfo(__version__, self.config.seed, self.config.isolation, self.config.strict_env,
+                              [{"name": n, "note": compat.SHIMS[n].note} for n in shims]),
             checks=ordered, exercises=summaries, problems=list(submission.problems)
-            + ["cs231n/%s is missing" % m for m in self._missing(submission)],
+            + ["cs231n/%s is missing" % m for m in self._missing(submission)] + compat.notes(shims),
             functions=function_verdicts(checks, results))
         attach_notebooks(report, submission)
         return report
@@ -324,6 +328,9 @@ def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluati
     student.current_check = reference.current_check = check.id
     student.deadline = reference.deadline = time.monotonic() + timeout
     try:
+        for executor in (student, reference):  # the same global random state before every run of a check
+            if executor.live:
+                executor.seed(ctx.seed)
         outcome = check.run(ctx)
     except CheckFailure as failure:
         ctx.details.update(failure.details)

@@ -52,7 +52,9 @@ def function_lines(report: Report) -> list[str]:
 
 
 def print_check_summary(report: Report, source: str = "") -> None:
-    print("submission %s (seed %d%s)" % (report.submission.id, report.grader.seed, ", " + source if source else ""))
+    print("submission %s (seed %d%s%s)" % (report.submission.id, report.grader.seed, ", " + source if source else "",
+                                         ", strict environment: no compatibility shims" if report.grader.strict_env
+                                         else ""))
     for problem in report.problems:
         print("  ! %s" % problem)
     for line in function_lines(report):

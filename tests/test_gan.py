@@ -50,6 +50,27 @@ def test_reference_and_keras2_style_code_score_full_marks(seed, tmp_path):
     assert html.count("data:image/png;base64,") >= 9 and "least-squares GAN: losses" in html
 
 
+LEAKY_RELU_2020 = "def leaky_relu(x, alpha=0.01):\n    x = tf.maximum(alpha * x, x)\n    return x\n"
+BUILT_IN_LEAKY_RELUS = {  # TensorFlow's own: alpha held as a float32 attribute; a Keras layer computes in float32
+    "nn_leaky_relu": "def leaky_relu(x, alpha=0.01):\n    return tf.nn.leaky_relu(x, alpha)\n",
+    "keras_layer": "def leaky_relu(x, alpha=0.01):\n    return tf.keras.layers.LeakyReLU(alpha)(x)\n",
+}
+
+
+def test_tensorflows_own_leaky_relu_passes_the_notebook_check(tmp_path):
+    """rel_error 1.1e-8 (tf.nn.leaky_relu) and 3.9e-8 (the Keras layer) on the notebook's float64 input: float32
+    rounding, within the check's float32-aware threshold; a wrong leaky_relu still fails (test_check_sensitivity)."""
+    assert KERAS2_2020.count(LEAKY_RELU_2020) == 1
+    subs = [write_submission(tmp_path / name, files={"gan_tf.py": KERAS2_2020.replace(LEAKY_RELU_2020, code)})
+            for name, code in BUILT_IN_LEAKY_RELUS.items()]
+    reports = grade(subs, tmp_path / "out", "--seed", "3", "--only", "gan_tf.leaky_relu")
+    for name in BUILT_IN_LEAKY_RELUS:
+        checks = by_id(reports[name])
+        assert failing(reports[name]) == set(), [(c["id"], c["message"]) for c in checks.values()]
+        assert 1e-10 < checks["gan_tf.leaky_relu/notebook"]["metric"]["value"] < 1e-7
+        assert "float32 rounding" in checks["gan_tf.leaky_relu/notebook"]["message"]
+
+
 @pytest.mark.slow
 def test_reference_full_marks_on_20_seeds(tmp_path):
     def run(seed):

@@ -11,7 +11,7 @@ import pytest
 
 from grader import staging
 from grader.checks import CheckFailure
-from grader.compare import expect_array, expect_tuple, rel_error
+from grader.compare import dtype_threshold, expect_array, expect_tuple, index_text, rel_error, worst_mismatch
 from grader.numgrad import gradient_from_sweep, perturbations
 from grader.submission import (
     MAX_FILE_BYTES,
@@ -521,6 +521,21 @@ def test_rel_error():
     assert rel_error(np.array([1, 2], dtype=np.int64), np.array([1.0, 2.0])) == 0.0
     assert np.isnan(rel_error(np.array([np.nan]), np.array([1.0])))
     assert isinstance(rel_error(np.ones(1), np.ones(1)), float)
+
+
+def test_indices_in_messages_are_plain_integers():
+    """NumPy 2 reprs its scalars (``np.int64(0)``); messages name entries as ``saliency[0, 1, 2]``."""
+    worst = np.unravel_index(int(np.argmax(np.arange(24).reshape(2, 3, 4))), (2, 3, 4))
+    assert index_text(worst) == "[1, 2, 3]"
+    got, want = np.zeros((2, 3)), np.zeros((2, 3))
+    got[1, 2] = 1.0
+    assert worst_mismatch("dx", got, want).startswith("dx[1, 2]: expected 0, got 1")
+
+
+def test_dtype_threshold_is_float32_rounding_for_float32_computations():
+    assert dtype_threshold(1e-10, np.float64) == 1e-10 and dtype_threshold(1e-3, np.float32) == 1e-3
+    x = np.random.default_rng(0).standard_normal(1000)
+    assert rel_error(x.astype(np.float32) * np.float32(0.01), x * 0.01) <= dtype_threshold(1e-10, np.float32)
 
 
 def test_expect_array_accepts_good_values():

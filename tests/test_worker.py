@@ -42,8 +42,17 @@ def chatty(n):
     print("to stderr", n, file=sys.stderr)
     sys.stdout.flush()
     os.write(1, b"raw fd 1\\n")
-    os.write(2, b"raw fd 2\\n")
+    os.write(2, b"E0000 00:00:1795944520.866311   10678 cuda_platform.cc:52] failed call to cuInit\\n")
+    import warnings
+    warnings.warn("a warning %d" % n)
     return n + 1
+
+
+def floods(megabytes):
+    line = "x" * 1023 + "\\n"
+    for i in range(megabytes * 1024):
+        print(line, end="")
+    return megabytes
 
 
 def fails(x):
@@ -378,11 +387,28 @@ def test_student_output_is_captured_not_printed(shared, capfd):
     captured = capfd.readouterr()
     assert captured.out == "" and captured.err == ""
     text = "".join(shared.stdout)
-    for line in ("to stdout 41", "to stderr 41", "raw fd 1", "raw fd 2"):
+    for line in ("to stdout 41", "to stderr 41", "raw fd 1", "UserWarning: a warning 41"):
         assert line in text
+    assert "cuInit" not in text  # descriptor 2 carries native libraries' logging (TensorFlow's C++ lines)
+    assert "cs231n/m.py:" in text and str(shared.root) not in text  # the warning's path, relative
     shared.stdout.clear()
     shared.call("m.square", np.ones(1))
     assert shared.stdout == []  # output of one request does not carry over to the next
+
+
+def test_printing_past_the_file_size_limit_keeps_the_start_and_the_result(package_root):
+    limited = Executor(package_root, "test", env={**os.environ, "GRADER_LIMITS": "fsize=%d" % (64 * 2**20)})
+    limited.deadline = time.monotonic() + 60
+    try:
+        assert limited.call("m.floods", 100) == 100  # 100 MB, past the worker's 64 MB file-size limit
+        [text] = limited.stdout
+        assert text.startswith("x" * 1023 + "\n") and len(text) < 70_000
+        assert text.endswith("[... %d more bytes of output cut ...]" % (100 * 2**20 - 64 * 1024))
+        limited.stdout.clear()
+        limited.call("m.chatty", 1)
+        assert "to stdout 1" in "".join(limited.stdout)  # the next request prints again
+    finally:
+        limited.close()
 
 
 def test_student_error_carries_type_traceback_and_output(shared, capfd):
@@ -394,6 +420,7 @@ def test_student_error_carries_type_traceback_and_output(shared, capfd):
     assert err.type_name == "ValueError"
     assert "student bug with 7" in err.message and "student bug with 7" in str(err)
     assert "m.py" in err.traceback and "helper_that_raises" in err.traceback and "fails" in err.traceback
+    assert 'File "cs231n/m.py"' in err.traceback  # relative to the package, wherever it was staged
     assert "server.py" not in err.traceback and os.path.join("grader", "worker") not in err.traceback
     assert "dispatch" not in err.traceback and "invoke" not in err.traceback
     assert "before the error" in err.stdout

@@ -14,11 +14,13 @@ import numpy as np
 from exercises.gans.common import HARNESS, SKELETON_HINT, as_scalar, tf_call
 from exercises.gans.uniformity import ks_critical_distance, ks_distance
 from grader.checks import PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Outcome
-from grader.compare import expect_array, expect_tuple, rel_error
+from grader.compare import dtype_threshold, expect_array, expect_tuple, rel_error
 from grader.worker.protocol import Handle
 
 T = "gan_tf."
-NOTEBOOK_LEAKY_RELU_THRESHOLD = 1e-10
+NOTEBOOK_LEAKY_RELU_THRESHOLD = dtype_threshold(1e-10, np.float32)
+"""The notebook's 1e-10, raised to float32 rounding: ``tf.nn.leaky_relu`` holds alpha as a float32 attribute
+(rel_error 1.1e-8 on float64 input) and a Keras ``LeakyReLU`` layer computes in float32 (3.9e-8)."""
 NOTEBOOK_LOSS_THRESHOLD = 1e-8
 HIDDEN_THRESHOLD = 1e-5
 """Float32 cases are compared too: different but correct formulas agree to ~1e-7 there."""
@@ -48,7 +50,8 @@ def notebook_logits() -> tuple[np.ndarray, np.ndarray]:
 def add_leaky_relu_checks(checks: CheckList) -> None:
     target = T + "leaky_relu"
 
-    @checks.add(target + "/notebook", "leaky_relu matches on a (2, 3) float64 tensor (error < 1e-10)", target,
+    @checks.add(target + "/notebook", "leaky_relu matches on a (2, 3) float64 tensor (the notebook's error < 1e-10, "
+                "or float32 rounding: TensorFlow's own leaky_relu holds alpha as float32)", target,
                 0.5, metric="rel_error", threshold=NOTEBOOK_LEAKY_RELU_THRESHOLD)
     def notebook(ctx: CheckContext) -> Outcome:
         x = np.random.RandomState(PUBLIC_SEED).randn(2, 3)
@@ -57,7 +60,9 @@ def add_leaky_relu_checks(checks: CheckList) -> None:
         want = expect_array(tf_call(ctx.reference, "leaky_relu", x), "reference")
         got = expect_array(tf_call(ctx.student, "leaky_relu", x), "leaky_relu(x)", x.shape)
         ctx.details["expected"], ctx.details["got"] = str(want), str(got)
-        return Outcome(rel_error(got, want))
+        err = rel_error(got, want)
+        return Outcome(err, "within float32 rounding of the reference (above the notebook's 1e-10: TensorFlow "
+                            "holds alpha as float32)" if 1e-10 < err <= NOTEBOOK_LEAKY_RELU_THRESHOLD else "")
 
     @checks.add(target + "/hidden", "leaky_relu matches the reference on random tensors of any rank, float32 and "
                 "float64, with the default and a given alpha", target, 0.5, metric="rel_error", threshold=1e-6)

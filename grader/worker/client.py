@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from grader.worker.compat import SHIMS
 from grader.worker.protocol import Channel, ChannelClosed, ChannelTimeout, Handle, ProtocolError
 
 
@@ -175,6 +176,8 @@ class Executor:
         self.worker: WorkerProcess | None = None
         self.deadline: float | None = None
         self.stdout: list[str] = []
+        self.compat: set[str] = set()
+        """The compatibility shims (``grader.worker.compat``) the code used, over every worker started."""
         self.stats = stats if stats is not None else ExecutorStats()
         self.transcript: list[tuple[str, Any]] | None = None
         """While a list: every answer (``("ok", value)``) or student exception (``("raise", type)``), in order,
@@ -250,6 +253,9 @@ class Executor:
             self.tainted = True
             names = [str(t)[:80] for t in tampered[:8]] if isinstance(tampered, list) else ["?"]
             self._taint("replaced what its worker relies on (%s)" % ", ".join(names))
+        used = response.get("compat")
+        if isinstance(used, list):
+            self.compat.update(name for name in used if isinstance(name, str) and name in SHIMS)
         stdout = response.get("stdout")
         if isinstance(stdout, str) and stdout:
             self.stdout.append(stdout)

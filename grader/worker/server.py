@@ -8,6 +8,10 @@ Requests (``op``): ``import`` a module, ``call`` a function/class/method (``echo
 arguments back as they are after the call, to detect mutation), ``sweep`` a call over a stack
 of values of one argument or model parameter (finite differences driven by the grader), ``get_attr``,
 ``set_items`` (e.g. ``model.params[k] = v``), ``seed`` the global RNGs, ``free`` handles.
+
+Every answer carries what the code printed (``grader.worker.capture``: capped, TensorFlow's C++ logging
+left out, paths relative to the package) and, in a student worker, the compatibility shims it used
+(``grader.worker.compat``, installed when ``GRADER_COMPAT=1``).
 """
 from __future__ import annotations
 
@@ -23,14 +27,14 @@ import select
 import struct
 import sys
 import threading
-import tempfile
 import time
 import traceback
 from typing import Any
 
 import numpy as np
 
-from grader.worker import protocol
+from grader.worker import compat, protocol
+from grader.worker.capture import Capture
 from grader.worker.protocol import Channel, Handle, describe_type
 from grader.worker.substitution import Substitution
 
@@ -39,10 +43,12 @@ STDOUT_CAP = 64 * 1024
 
 
 class Worker:
-    def __init__(self, root: str, channel: Channel, capture_fd: int):
+    def __init__(self, root: str, channel: Channel, capture: Capture):
         self.root = os.path.realpath(root)
+        self.scratch = sorted({self.root, root, os.getcwd()} - {os.sep}, key=len, reverse=True)
+        """Folders whose paths messages show relative to them (the package, the worker's writable folder)."""
         self.channel = channel
-        self.capture_fd = capture_fd
+        self.capture = capture
         self.objects: dict[int, Any] = {}
         self.next_id = 1
         self.watch = Watch((1, 2, channel.read_fd, channel.write_fd))
@@ -84,6 +90,7 @@ class Worker:
             response["compute_s"] = time.perf_counter() - start
             response["stdout"] = self.read_capture()
             response["leftovers"] = leftovers()
+            response["compat"] = compat.take_used()
             response["tampered"] = self.watch.changed()
             response["id"] = request_id
             try:
@@ -97,29 +104,24 @@ class Worker:
         return Substitution(PACKAGE, mapping) if mapping else contextlib.nullcontext()
 
     def reset_capture(self) -> None:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.lseek(self.capture_fd, 0, os.SEEK_SET)
-        os.ftruncate(self.capture_fd, 0)
+        self.capture.reset()
 
     def read_capture(self) -> str:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except Exception:
-            pass
-        size = os.lseek(self.capture_fd, 0, os.SEEK_END)
-        os.lseek(self.capture_fd, 0, os.SEEK_SET)
-        text = os.read(self.capture_fd, min(size, STDOUT_CAP)).decode("utf-8", "replace")
-        if size > STDOUT_CAP:
-            text += "\n[... %d more bytes of output cut ...]" % (size - STDOUT_CAP)
+        return self.relative(self.capture.read())
+
+    def relative(self, text: str) -> str:
+        """``text`` with the scratch folders left out of its paths (``cs231n/gan_tf.py``): the same wherever
+        the grader staged the package."""
+        for folder in self.scratch:
+            text = text.replace(os.path.join(folder, ""), "")
         return text
 
     def describe_error(self, exc: BaseException) -> dict:
         frames = traceback.extract_tb(exc.__traceback__)
         own = [f for f in frames if os.path.realpath(f.filename).startswith(self.root + os.sep)]
         lines = traceback.format_list(own) + traceback.format_exception_only(type(exc), exc)
-        return {"type": type(exc).__name__, "message": str(exc)[:2000], "traceback": "".join(lines)[-8000:]}
+        return {"type": type(exc).__name__, "message": self.relative(str(exc)[:2000]),
+                "traceback": self.relative("".join(lines)[-8000:])}
 
     # ------------------------------------------------------------------ operations
     def dispatch(self, request: dict) -> Any:
@@ -147,8 +149,7 @@ class Worker:
                 container[key] = value
             return None
         if op == "seed":
-            np.random.seed(request["seed"])
-            random.seed(request["seed"])
+            seed_everything(request["seed"])
             return None
         if op == "free":
             for h in request["handles"]:
@@ -232,6 +233,15 @@ class Worker:
         if arr.dtype.kind not in "biuf":
             raise TypeError("expected a numeric result, got %s" % describe_type(result))
         return arr.astype(np.float64)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed every global generator student code may draw from: numpy's, Python's, and TensorFlow's once it is
+    loaded (Keras's default initialisers and unseeded ``tf.random`` ops draw from it)."""
+    np.random.seed(seed)
+    random.seed(seed)
+    if "tensorflow" in sys.modules:
+        sys.modules["tensorflow"].random.set_seed(seed)
 
 
 def to_numpy(value: Any) -> Any:
@@ -354,16 +364,15 @@ def leftovers() -> int:
 
 def main(argv: list[str]) -> None:
     root, read_fd, write_fd = argv[0], int(argv[1]), int(argv[2])
-    capture = tempfile.TemporaryFile(prefix="grader-stdout-")
+    capture = Capture(STDOUT_CAP)
     adopt_orphans()
     confine(os.environ.pop("GRADER_LIMITS", None), os.environ.pop("GRADER_WORKER_UID", None))
+    if os.environ.pop(compat.ENV, None) == "1":
+        compat.install(root, PACKAGE)
     channel = Channel(read_fd, write_fd)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.dup2(capture.fileno(), 1)
-    os.dup2(capture.fileno(), 2)
+    capture.install()
     sys.path.insert(0, root)
-    Worker(root, channel, capture.fileno()).serve()
+    Worker(root, channel, capture).serve()
 
 
 if __name__ == "__main__":
