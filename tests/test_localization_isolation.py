@@ -79,22 +79,25 @@ def test_nothing_from_a_localizing_rerun_reaches_the_reports(tmp_path, capsys):
 
 
 def test_reruns_happen_only_in_the_submissions_sandboxed_worker(tmp_path, monkeypatch):
-    seen: list[tuple[Path, tuple, bool]] = []
+    """Reruns that mix the student's functions with the reference's run in the submission's sandboxed worker;
+    the reference's own worker only ever runs the project's code (catalogued misconceptions at most)."""
+    seen: list[tuple[Path, tuple, dict]] = []
     original = Executor.request
 
     def spy(self, message):
-        seen.append((self.root, self.command_prefix, bool(self.substitution)))
+        seen.append((self.root, self.command_prefix, dict(self.substitution or {})))
         return original(self, message)
 
     monkeypatch.setattr(Executor, "request", spy)
     sub = leaky_submission(tmp_path / "leaky")
     grade([sub], tmp_path / "out", "--seed", "3", "--only", "rnn_layers.rnn_forward")
-    substituted = [(root, prefix) for root, prefix, swapped in seen if swapped]
-    assert substituted, "localization did not rerun anything"
-    assert all(root.name == "pkg-localize" for root, _ in substituted)
-    assert all(root != REFERENCE_ROOT for root, _, swapped in seen if swapped)
+    mixed = [(root, prefix) for root, prefix, swap in seen if set(swap.values()) & {"student", "reference"}]
+    assert mixed, "localization did not rerun anything"
+    assert all(root.name == "pkg-localize" for root, _ in mixed)
+    in_reference = [swap for root, _, swap in seen if root == REFERENCE_ROOT]
+    assert all(":" in source for swap in in_reference for source in swap.values())
     if bubblewrap():
-        assert all(prefix and prefix[0] == bubblewrap() for _, prefix in substituted)
+        assert all(prefix and prefix[0] == bubblewrap() for _, prefix in mixed)
 
 
 def test_localization_can_be_turned_off(tmp_path):
