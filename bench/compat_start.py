@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from exercises.assignment import RUNTIMES
 from grader.runtimes import worker_env
 from grader.worker import compat
 from grader.worker.client import Executor
@@ -29,7 +30,7 @@ def cpu_of_children() -> float:
 
 def start(root: Path, runtime: str, layer: bool) -> tuple[float, float]:
     """Wall time until the worker is ready, and the CPU time it used (it has exited when this returns)."""
-    executor = Executor(root, "bench", env=worker_env(runtime, extra={compat.ENV: "1"} if layer else {}))
+    executor = Executor(root, "bench", "cs231n", env=worker_env(RUNTIMES[runtime], extra={compat.ENV: "1"} if layer else {}))
     cpu = cpu_of_children()
     try:
         t0 = time.perf_counter()

@@ -79,18 +79,20 @@ def main() -> None:
     from grader.config import GradingConfig
     from grader.plugins import get_plugin_manager
     from grader.runner import Grader
-    from grader.session import build_fixtures, collect_exercises
+    from grader.session import build_fixtures, collect_assignment, collect_exercises, collect_misconceptions, inspector
     from grader.submission import discover
 
     t_import = time.perf_counter() - START
-    config = GradingConfig(seed=args.seed, only=tuple(i for i in args.only.split(",") if i))
     pm = get_plugin_manager()
+    ASSIGNMENT = collect_assignment(pm)
+    config = GradingConfig(seed=args.seed, only=tuple(i for i in args.only.split(",") if i), assignment=ASSIGNMENT)
     exercises = collect_exercises(pm, config)
     t0 = time.perf_counter()
     fixtures = build_fixtures(exercises, config)
     t_fixtures = time.perf_counter() - t0
-    [submission] = discover([args.path])
-    grader = Grader(exercises, config, fixtures)
+    [submission] = discover([args.path], ASSIGNMENT)
+    grader = Grader(exercises, config, fixtures, catalog=collect_misconceptions(pm, config),
+                    inspect=inspector(pm, config))
     t0 = time.perf_counter()
     report = grader.grade(submission)
     t_grade = time.perf_counter() - t0

@@ -238,16 +238,12 @@ def tv_hidden(ctx: CheckContext) -> Outcome:
 @checks.add(T + "tv_loss/no-loops", "tv_loss is written without Python loops (the source is parsed, not run) and "
             "returns a number", T + "tv_loss", 1.5)
 def tv_no_loops(ctx: CheckContext) -> Outcome:
-    source_file = Path(ctx.student.root) / "cs231n" / (MODULE + ".py")
-    try:
-        source = source_file.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise CheckFailure("could not read %s: %s" % (source_file.name, exc)) from None
+    source = ctx.source(MODULE)
     loops = find_loops(source, "tv_loss")
     img = np.random.default_rng(ctx.seed).uniform(-1, 1, size=(1, 6, 7, 3)).astype(np.float32)
     scalar(ctx.student.call(T + "tv_loss", img, TV_WEIGHT), "tv_loss")
     if loops is None:
-        raise CheckFailure("%s defines no function tv_loss at its top level" % source_file.name)
+        raise CheckFailure("%s.py defines no function tv_loss at its top level" % MODULE)
     if loops:
         ctx.details["loops"] = "\n".join("line %d: %s" % (line, text) for line, text in loops)
         line, text = loops[0]

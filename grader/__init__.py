@@ -1,4 +1,5 @@
-"""Autograder for CS231n assignment 3: student code behind a process boundary, verdicts outside it."""
+"""An autograder for programming assignments (built for CS231n assignment 3): student code behind a process
+boundary, verdicts outside it."""
 import pluggy
 
 __version__ = "0.1.0"

@@ -68,7 +68,7 @@ class ReplayExecutor(Executor):
     live = False
 
     def __init__(self, bundle: "Bundle"):
-        super().__init__(Path("."), "the answer bundle")
+        super().__init__(Path("."), "the answer bundle", "")
         self.bundle = bundle
 
     def request(self, message: dict) -> Any:
@@ -92,7 +92,7 @@ class Bundle:
     grader_version: str
     answers: dict[str, tuple[bytes, list[bytes]]] = field(default_factory=dict)
     provided: dict[str, bytes] = field(default_factory=dict)
-    """Sources of the provided modules, by path below ``cs231n/``."""
+    """Sources of the provided modules, by path below the package folder."""
 
     def answer(self, key: str) -> Any:
         header, buffers = self.answers[key]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -68,6 +69,16 @@ class CheckContext:
     def rng(self) -> np.random.Generator:
         return np.random.default_rng(self.seed)
 
+    def source(self, module: str) -> str:
+        """The student's source of ``module`` (``style_transfer_tensorflow``) as graded, for checks that read
+        code rather than run it; empty if the submission lacks the file."""
+        assignment = self.config.assignment
+        path = assignment.module_file(module) if assignment else None
+        if path is None:
+            raise ValueError("%s is not a student file of the assignment" % module)
+        file = Path(self.student.root) / assignment.package / path
+        return file.read_text(encoding="utf-8", errors="replace") if file.is_file() else ""
+
     def note_inputs(self, **arrays: Any) -> None:
         """Record the inputs' shapes and dtypes for the report."""
         inputs = self.details.setdefault("inputs", {})
@@ -92,7 +103,8 @@ class Check:
     points: float
     run: CheckFunction
     modules: tuple[str, ...]
-    """The student modules (below ``cs231n``) it imports: a broken one fails the check without running it."""
+    """The student modules (below the package, e.g. ``rnn_layers``) it imports: a broken one fails the check
+    without running it."""
     uses: tuple[str, ...] = ()
     """Other student functions it calls to get there (a backward's check calls the forward): a failure is
     blamed on them only when localization shows one of them is at fault."""

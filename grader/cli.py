@@ -12,21 +12,31 @@ from pathlib import Path
 from grader import __version__
 from grader.config import (DEFAULT_DIAGNOSE_BUDGET_S, DEFAULT_LOCALIZE_BUDGET_S, DEFAULT_TIMEOUT_S,
                            GradingConfig)
-from grader.plugins import get_plugin_manager
+from grader.plugins import ALLOW_ENV, AUTOLOAD_ENV, get_plugin_manager, hooks_of, names
 from grader.bundle import INSTALLED_BUNDLE, Bundle, BundleError, load_bundle
 from grader.checks import PUBLIC_SEED
 from grader.gradebook.regrade import grade_class
 from grader.gradebook.store import Gradebook
-from grader.session import collect_exercises, grade_all, make_bundle
-from grader.staging import REFERENCE_ROOT
+from grader.assignment import Assignment
+from grader.session import collect_assignment, collect_exercises, grade_all, make_bundle
 from grader.submission import UsageError, discover
-from grader.terminal import markdown_summary, print_check_summary, print_exercise_list
-from grader.writers import junit
+from grader.terminal import print_check_summary, print_exercise_list
+
+
+def plugin_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options that decide which plugins load: read before the plugins are (they add options)."""
+    parser.add_argument("--plugins", metavar="NAMES", default=None,
+                        help="load only these entry-point plugins, by name, comma-separated (also when autoload is "
+                             "off; default: $%s or all)" % ALLOW_ENV)
+    parser.add_argument("--no-plugin-autoload", action="store_true",
+                        help="load no entry-point plugin unless --plugins names it (or set $%s=1)" % AUTOLOAD_ENV)
+    return parser
 
 
 def build_parser(pm) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grader", description=__doc__)
     parser.add_argument("--version", action="version", version="grader %s" % __version__)
+    plugin_options(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     grade = sub.add_parser("grade", help="grade submissions (folders, zips, or a folder of many)",
@@ -81,7 +91,26 @@ def build_parser(pm) -> argparse.ArgumentParser:
 
     lst = sub.add_parser("list", help="list exercises and checks with their points")
     lst.add_argument("--only", action="append", default=[], metavar="IDS", help="restrict the listing")
+    sub.add_parser("plugins", help="list the plugins with their versions and hooks",
+                   description="List every plugin: built-in, from an entry point (loaded or not, and why), or "
+                               "registered by code, with its version and the hooks it implements.")
     return parser
+
+
+def load_plugins(argv: list[str]):
+    """The plugin manager, with the plugin options taken out of ``argv`` first (they may stand anywhere)."""
+    known, rest = plugin_options(argparse.ArgumentParser(add_help=False)).parse_known_args(argv)
+    pm = get_plugin_manager(autoload=False if known.no_plugin_autoload else None,
+                            allow=names(known.plugins))
+    return pm, rest
+
+
+def print_plugins(pm) -> None:
+    for info in pm.infos:
+        state = "" if info.loaded else "  (not loaded: %s)" % info.reason
+        print("%-40s %-10s %s%s" % (info.name, info.version, info.source, state))
+        if info.loaded:
+            print("    hooks: %s" % (", ".join(hooks_of(pm, info.name)) or "none"))
 
 
 def _positive_int(text: str) -> int:
@@ -105,45 +134,52 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _config(args: argparse.Namespace, out_dir: Path | None) -> GradingConfig:
+def _config(args: argparse.Namespace, out_dir: Path | None, assignment: Assignment) -> GradingConfig:
     only = tuple(i.strip() for group in args.only for i in group.split(",") if i.strip())
     reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout", "no_sandbox",
-                "answers", "summary", "localize_budget", "diagnose_budget", "gradebook", "force", "strict_env"}
+                "answers", "summary", "localize_budget", "diagnose_budget", "gradebook", "force", "strict_env",
+                "plugins", "no_plugin_autoload", "plugins_in_use"}
     options = {k: v for k, v in vars(args).items() if k not in reserved}
     seed = args.seed if getattr(args, "seed", None) is not None else secrets.randbelow(2**31)
     config = GradingConfig(seed=seed, timeout_s=getattr(args, "timeout", DEFAULT_TIMEOUT_S), only=only,
                            out_dir=out_dir, options=options, sandbox=not getattr(args, "no_sandbox", False),
                            localize_budget_s=getattr(args, "localize_budget", DEFAULT_LOCALIZE_BUDGET_S),
                            diagnose_budget_s=getattr(args, "diagnose_budget", DEFAULT_DIAGNOSE_BUDGET_S),
-                           strict_env=getattr(args, "strict_env", False))
+                           strict_env=getattr(args, "strict_env", False), assignment=assignment,
+                           plugins=args.plugins_in_use)
     if args.command != "list" and config.isolation.startswith("NOT ISOLATED"):
         print("grader: WARNING: %s" % config.isolation, file=sys.stderr)
     return config
 
 
 def main(argv: list[str] | None = None) -> int:
-    pm = get_plugin_manager()
+    pm, argv = load_plugins(sys.argv[1:] if argv is None else list(argv))
     parser = build_parser(pm)
     args = parser.parse_args(argv)
+    args.plugins_in_use = pm.plugins_in_use()
     try:
+        if args.command == "plugins":
+            print_plugins(pm)
+            return 0
+        assignment = collect_assignment(pm)
         if args.command == "list":
-            config = _config(args, None)
+            config = _config(args, None, assignment)
             print_exercise_list(collect_exercises(pm, config))
             return 0
         if args.command == "grade":
-            return _grade(pm, args)
+            return _grade(pm, args, assignment)
         if args.command == "bundle":
-            return _bundle(pm, args)
-        return _check(pm, args)
+            return _bundle(pm, args, assignment)
+        return _check(pm, args, assignment)
     except UsageError as exc:
         print("grader: error: %s" % exc, file=sys.stderr)
         return 2
 
 
-def _grade(pm, args) -> int:
-    submissions = discover(args.paths)
+def _grade(pm, args, assignment: Assignment) -> int:
+    submissions = discover(args.paths, assignment)
     given = args.seed
-    config = _config(args, args.out)
+    config = _config(args, args.out, assignment)
     selected = collect_exercises(pm, config)
     exercises = collect_exercises(pm, dataclasses.replace(config, only=()))
     config.private_paths = tuple(args.paths) + tuple(s.path for s in submissions)
@@ -184,18 +220,18 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _bundle(pm, args) -> int:
-    config = _config(args, None)
+def _bundle(pm, args, assignment: Assignment) -> int:
+    config = _config(args, None, assignment)
     report, count = make_bundle(pm, config, args.out)
     print("wrote %s: %d answers for %d checks at seed %d" % (args.out, count, len(report.checks), config.seed))
     return 0
 
 
-def _answers(args) -> Bundle | None:
+def _answers(args, assignment: Assignment) -> Bundle | None:
     """The bundle self-check uses: --answers, else the installed one, else None (live reference)."""
     path = args.answers or (INSTALLED_BUNDLE if INSTALLED_BUNDLE.is_file() else None)
     if path is None:
-        if REFERENCE_ROOT is None:
+        if assignment.reference is None:
             raise UsageError("no answer bundle: pass --answers FILE (your course provides it)")
         return None
     try:
@@ -204,27 +240,26 @@ def _answers(args) -> Bundle | None:
         raise UsageError(str(exc)) from None
 
 
-def _check(pm, args) -> int:
-    bundle = _answers(args)
+def _check(pm, args, assignment: Assignment) -> int:
+    bundle = _answers(args, assignment)
     if bundle is not None:
         if args.seed is not None and args.seed != bundle.seed:
             raise UsageError("the answer bundle holds seed %d; --seed cannot change it" % bundle.seed)
         args.seed = bundle.seed
-    config = _config(args, args.out)
+    config = _config(args, args.out, assignment)
     exercises = collect_exercises(pm, config)
-    submissions = discover([args.path])
+    submissions = discover([args.path], assignment)
     if len(submissions) != 1:
         raise UsageError("%s holds %d submissions; `grader check` takes one" % (args.path, len(submissions)))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
     [report] = grade_all(submissions, exercises, config, pm, args.out, bundle=bundle)
     print_check_summary(report, "answer bundle (seed %d)" % bundle.seed if bundle else "live reference")
-    if args.junit:
-        args.junit.parent.mkdir(parents=True, exist_ok=True)
-        junit.write_junit(report, args.junit)
-    if args.summary:
-        args.summary.parent.mkdir(parents=True, exist_ok=True)
-        args.summary.write_text(markdown_summary(report))
+    for kind, path in (("junit", args.junit), ("markdown", args.summary)):
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not pm.hook.grader_export(report=report, kind=kind, path=path):
+                raise UsageError("no plugin writes %s (is the built-in writer turned off?)" % kind)
     return 0 if all(c.status in ("passed", "skipped") for c in report.checks) else 1
 
 

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.assignment import Assignment
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_LOCALIZE_BUDGET_S = 120.0
@@ -29,12 +32,17 @@ class GradingConfig:
     """Seconds per submission for running catalogued misconceptions on failing checks (0: off)."""
     strict_env: bool = False
     """Run student code on today's libraries as they are: no course-environment shims (``--strict-env``)."""
+    assignment: Assignment | None = None
+    """What is graded (package, student files, notebooks, runtimes, reference), from the plugins."""
+    plugins: list[dict[str, str]] = field(default_factory=list)
+    """The plugins taking part (``name``, ``version``): every report records them."""
 
     @property
     def isolation(self) -> str:
         from grader.sandbox import Sandbox
 
-        return Sandbox(enabled=self.sandbox).describe()
+        runtimes = self.assignment.runtimes if self.assignment else {}
+        return Sandbox(enabled=self.sandbox, limits={n: r.limits for n, r in runtimes.items()}).describe()
 
     def option(self, name: str, default: Any = None) -> Any:
         return self.options.get(name, default)

@@ -1,7 +1,11 @@
-"""Every hook the grader calls. Plugins implement them with ``@grader.hookimpl``.
+"""Every hook the grader calls. Plugins implement them with ``@grader.hookimpl`` (see ``grader.api``).
 
-Built-in features are plugins too (see ``grader.plugins.DEFAULT_PLUGINS``); third-party packs register
-through the ``grader`` entry-point group.
+Built-in features are plugins too (``grader.plugins.DEFAULT_PLUGINS``); third-party packs register through
+the ``grader`` entry-point group. Hooks run in the grader's own process, never in a worker.
+
+Threads: with ``--jobs N`` several submissions are graded at once, on N threads. The hooks marked *called
+from several threads at once* below may then run concurrently for different submissions: their
+implementations must not share mutable state without a lock. The others run on the main thread only.
 """
 from __future__ import annotations
 
@@ -12,38 +16,92 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from grader.assignment import Assignment
     from grader.checks import Exercise
-    from grader.misconceptions import Misconception
     from grader.config import GradingConfig
+    from grader.misconceptions import Misconception
     from grader.model import Report
+    from grader.submission import Submission
 
 hookspec = pluggy.HookspecMarker("grader")
 
 
 @hookspec
+def grader_assignment() -> Assignment | None:
+    """Describe the assignment graded, or the part of it this plugin adds.
+
+    Return an ``Assignment``: exactly one plugin names its ``package`` (the assignment plugin); the others
+    leave it empty and add student files, notebooks, inline questions, runtimes and reference folders. Every
+    plugin's answer is merged, in registration order (built-ins first). Return None to add nothing.
+    Called once per command, on the main thread, before any option is read.
+    """
+
+
+@hookspec
 def grader_add_options(parser: argparse.ArgumentParser) -> None:
-    """Add command-line options for ``grader grade`` and ``grader check`` (e.g. a data directory)."""
+    """Add command-line options to ``grader grade``, ``grader check`` and ``grader bundle``.
+
+    ``parser`` is an argument group of that command. The values reach every plugin as
+    ``config.option(dest)``. Called on the main thread, once per command.
+    """
 
 
 @hookspec
 def grader_exercises(config: GradingConfig) -> list[Exercise]:
-    """Return the exercises this plugin contributes, each with its checks and points."""
+    """Return the exercises this plugin contributes, each with its checks and points.
+
+    Results come in registration order (built-ins first, then entry points, then plugins registered by
+    code), and checks are graded in that order. Check ids must be unique across every plugin: a repeated id,
+    or a check that imports a module that is not a student file of the assignment, stops the command with a
+    usage error before anything is graded. Called on the main thread, once per command; the checks
+    themselves then run on the grading threads.
+    """
 
 
 @hookspec
 def grader_misconceptions(config: GradingConfig) -> list[Misconception]:
-    """Return known mistakes in student functions (see ``grader.misconceptions``), for failure messages that
-    name the mistake."""
+    """Return known mistakes in student functions (``grader.misconceptions.Misconception``).
+
+    When a check of a function fails, the grader names the catalogued mistake that explains it, if any.
+    Every plugin's list is merged; an id given twice is a usage error. Called on the main thread, once per
+    command; their wrong implementations then run in the reference's workers, never in the grader.
+    """
+
+
+@hookspec
+def grader_inspect_submission(report: Report, submission: Submission, config: GradingConfig) -> None:
+    """Add to a submission's ``report`` what can be read from its files without running them (the notebooks'
+    inline answers, for example).
+
+    Called once per submission after its checks are graded, before the report is written; called from
+    several threads at once under ``--jobs``. Implementations run in registration order.
+    """
 
 
 @hookspec
 def grader_write_report(report: Report, out_dir: Path, config: GradingConfig) -> None:
-    """Write one submission's outputs (JSON, HTML, ...) into ``out_dir``."""
+    """Write one submission's outputs (JSON, HTML, ...) into ``out_dir``.
+
+    Called once per graded submission, as soon as it is graded, and again when ``grader grade`` rewrites a
+    report from the gradebook; called from several threads at once under ``--jobs`` (each call with its own
+    ``out_dir``). Write atomically: a grading run may be killed at any point.
+    """
 
 
 @hookspec
 def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingConfig) -> None:
     """Write outputs about a whole batch of submissions (e.g. ``grades.csv``, ``index.html``) into ``out_dir``.
 
-    ``grader grade`` passes every submission of the gradebook, rebuilt from it without artifacts (pictures).
+    ``grader grade`` passes every submission of the gradebook, rebuilt from it without artifacts (pictures),
+    sorted by submission id. Called on the main thread, once per command.
+    """
+
+
+@hookspec(firstresult=True)
+def grader_export(report: Report, kind: str, path: Path) -> bool | None:
+    """Write ``report`` as ``kind`` (``"junit"``, ``"markdown"``, ...) to the file ``path``, for ``grader
+    check --junit FILE`` and ``--summary FILE``.
+
+    Return True if this plugin writes that kind; the first plugin that does wins, the others are not
+    called. Return None for kinds it does not know. Called on the main thread.
     """

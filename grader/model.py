@@ -97,6 +97,8 @@ class GraderInfo:
     """Graded with ``--strict-env``: no compatibility shims."""
     compat: list[dict[str, str]] = field(default_factory=list)
     """The compatibility shims the submission's code used (``name``, ``note``), sorted by name."""
+    plugins: list[dict[str, str]] = field(default_factory=list)
+    """The plugins that took part (``name``, ``version``), built-ins first."""
 
 
 @dataclass

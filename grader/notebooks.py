@@ -1,4 +1,7 @@
-"""The five notebooks of a submission, read with nbformat: inline answers and what the student saw.
+"""The notebooks of a submission, read with nbformat: inline answers and what the student saw.
+
+A built-in plugin (``grader_inspect_submission``): the assignment says which notebooks there are and which
+inline questions each asks.
 
 ``read_notebooks`` is a pure function of the notebooks' bytes. It never raises on a bad notebook: a missing,
 unreadable or malformed one becomes a one-line problem, and whatever can still be read is read.
@@ -11,17 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Mapping
 
+from grader import hookimpl
+from grader.assignment import Assignment
+from grader.config import GradingConfig
 from grader.model import Report
-from grader.submission import NOTEBOOKS, Submission
-
-EXPECTED_QUESTIONS = {
-    "RNN_Captioning.ipynb": ("Inline Question 1",),
-    "LSTM_Captioning.ipynb": ("Inline Question",),
-    "NetworkVisualization-TensorFlow.ipynb": ("Inline Question",),
-    "StyleTransfer-TensorFlow.ipynb": (),
-    "Generative_Adversarial_Networks_TF.ipynb": ("Inline Question 1", "Inline Question 2", "Inline Question 3"),
-}
-"""The inline questions each notebook asks; one not found in a student's notebook is listed unanswered."""
+from grader.submission import Submission
 
 MAX_ANSWER_CHARS = 20_000
 MAX_CHECK_LINES = 200
@@ -50,15 +47,16 @@ class NotebookSummary:
     problems: list[str] = field(default_factory=list)
 
 
-def read_notebooks(notebooks: Mapping[str, bytes]) -> NotebookSummary:
-    """Read each of the five notebooks in ``notebooks`` (file name -> bytes); missing ones are problems."""
+def read_notebooks(notebooks: Mapping[str, bytes], assignment: Assignment) -> NotebookSummary:
+    """Read each of the assignment's notebooks in ``notebooks`` (file name -> bytes); missing ones are problems.
+    An inline question the assignment lists that a notebook lacks is listed unanswered."""
     summary = NotebookSummary()
-    for name in NOTEBOOKS:
+    for name in assignment.notebooks:
         facts: dict[str, Any] = {"present": name in notebooks, "html": None, "problem": None, "nbformat": None,
                                  "code_cells": 0, "executed_cells": 0, "executed": False, "checks": [], "errors": []}
         cells: list[dict[str, Any]] = []
         if name not in notebooks:
-            facts["problem"] = "%s is missing (not found next to cs231n/)" % name
+            facts["problem"] = "%s is missing (not found next to %s/)" % (name, assignment.package)
         else:
             facts["html"] = "notebooks/%s" % html_name(name)
             doc, problem = parse_notebook(notebooks[name])
@@ -69,7 +67,7 @@ def read_notebooks(notebooks: Mapping[str, bytes]) -> NotebookSummary:
                 facts.update(_execution_facts(cells))
         questions = find_questions(cells, name)
         found = {q["id"] for q in questions}
-        expected = EXPECTED_QUESTIONS.get(name, ())
+        expected = assignment.questions.get(name, ())
         if len(questions) < len(expected):
             questions += [_not_found(name, qid, facts["present"]) for qid in expected if qid not in found]
         facts["questions"] = len(questions)
@@ -361,10 +359,16 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
 
 
-def attach_notebooks(report: Report, submission: Submission) -> None:
+def attach_notebooks(report: Report, submission: Submission, assignment: Assignment) -> None:
     """Fill ``report`` from the submission's notebooks: questions, per-notebook facts, problems, sources."""
-    summary = read_notebooks(submission.notebooks)
+    summary = read_notebooks(submission.notebooks, assignment)
     report.questions = summary.questions
     report.notebooks = summary.facts
     report.problems += summary.problems
     report.notebook_sources = dict(submission.notebooks)
+
+
+@hookimpl
+def grader_inspect_submission(report: Report, submission: Submission, config: GradingConfig) -> None:
+    """The notebooks' answers and facts in every report."""
+    attach_notebooks(report, submission, config.assignment)

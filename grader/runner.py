@@ -20,16 +20,15 @@ from grader import __version__
 from grader.checks import Check, CheckContext, CheckFailure, Exercise
 from grader.config import GradingConfig
 from grader.model import CheckResult, ExerciseSummary, GraderInfo, Metric, Report, SubmissionInfo
-from grader.notebooks import attach_notebooks
 from grader.bundle import NotInBundle
 from grader.diagnosis import Diagnoser, Evidence
 from grader.localization import FAILING, Fault, Localizer, involved, listing
 from grader.misconceptions import Misconception
 from grader.runtimes import worker_env
 from grader.sandbox import Sandbox, hidden_paths
-from grader.staging import REFERENCE_ROOT, stage, stage_reference_copy
+from grader.staging import stage, stage_reference_copy
 from grader.verdicts import function_verdicts
-from grader.submission import STUDENT_FILES, Submission
+from grader.submission import Submission
 from grader.worker import compat
 from grader.worker.client import Executor, ExecutorStats, StudentError, WorkerCrashed, WorkerTimeout
 
@@ -73,11 +72,14 @@ class Grader:
 
     def __init__(self, exercises: list[Exercise], config: GradingConfig, fixtures: dict[str, dict[str, Any]],
                  reference_factory: Callable[[str], Executor] | None = None,
-                 provided: dict[str, bytes] | None = None, catalog: dict[str, Misconception] | None = None):
+                 provided: dict[str, bytes] | None = None, catalog: dict[str, Misconception] | None = None,
+                 inspect: Callable[[Report, Submission], None] | None = None):
         """``reference_factory(runtime)`` replaces the live reference (a bundle's replay, a recorder);
         ``provided`` the provided modules' sources (from a bundle, when the reference is not installed);
-        ``catalog`` the known misconceptions, by id."""
+        ``catalog`` the known misconceptions, by id; ``inspect(report, submission)`` adds what plugins read
+        from the submission's files (the ``grader_inspect_submission`` hook)."""
         self.catalog = catalog or {}
+        self.inspect = inspect or (lambda report, submission: None)
         self.misconception_workers: dict[str, Executor] = {}
         self.exercises = exercises
         self.config = config
@@ -87,13 +89,17 @@ class Grader:
         self.student_stats = ExecutorStats()
         self.reference_stats = ExecutorStats()
         self.references: dict[str, Executor] = {}
-        self.sandbox = Sandbox(enabled=config.sandbox)
+        self.assignment = config.assignment
+        self.reference_root = self.assignment.reference
+        self.sandbox = Sandbox(enabled=config.sandbox,
+                               limits={n: r.limits for n, r in self.assignment.runtimes.items()})
 
     def reference(self, runtime: str) -> Executor:
         """The trusted reference's worker (no sandbox: it runs only the project's own code)."""
         if runtime not in self.references:
             self.references[runtime] = (self.reference_factory(runtime) if self.reference_factory else
-                                        Executor(REFERENCE_ROOT, "the reference", env=worker_env(runtime),
+                                        Executor(self.reference_root, "the reference", self.assignment.package,
+                                                 env=worker_env(self.assignment.runtime(runtime)),
                                                  stats=self.reference_stats))
         return self.references[runtime]
 
@@ -103,12 +109,14 @@ class Grader:
         ``scratch/<work>-<runtime>``."""
         package_root, work_dir = scratch / package, scratch / ("%s-%s" % (work, runtime))
         self.sandbox.prepare(package_root, work_dir)
-        hidden = hidden_paths([p for p in (self.config.out_dir, submission.path, submission.path.parent,
+        hidden = hidden_paths(self.assignment.references, [p for p in (self.config.out_dir, submission.path,
+                                                                        submission.path.parent,
                                            *self.config.private_paths) if p])
         prefix = self.sandbox.wrap([], package_root, work_dir, hidden)
-        env = worker_env(runtime, home=work_dir, extra={**self.sandbox.env(runtime),
+        kind = self.assignment.runtime(runtime)
+        env = worker_env(kind, home=work_dir, extra={**self.sandbox.env(kind.limits),
                                                         **({} if self.config.strict_env else {compat.ENV: "1"})})
-        return Executor(package_root, "the student's code", env=env, command_prefix=prefix,
+        return Executor(package_root, "the student's code", self.assignment.package, env=env, command_prefix=prefix,
                         stats=self.student_stats, cwd=work_dir)
 
     def substitution_executor(self, submission: Submission, scratch: Path, runtime: str) -> Executor:
@@ -117,8 +125,8 @@ class Grader:
         it produces but pass or fail reaches a report)."""
         package = scratch / "pkg-localize"
         if not package.exists():
-            stage(submission, package, self.provided)
-            stage_reference_copy(package)
+            stage(submission, package, self.assignment, self.provided)
+            stage_reference_copy(package, self.assignment)
         return self.student_executor(submission, scratch, runtime, "pkg-localize", "work-localize")
 
     def close(self) -> None:
@@ -136,7 +144,7 @@ class Grader:
                   for ex in self.exercises]
         with tempfile.TemporaryDirectory(prefix="grader-%s-" % submission.id) as tmp:
             scratch = Path(tmp)
-            stage(submission, scratch / "pkg", self.provided)
+            stage(submission, scratch / "pkg", self.assignment, self.provided)
             students: dict[str, Executor] = {}
             try:
                 pairs = []
@@ -173,18 +181,19 @@ class Grader:
         report = Report(
             submission=SubmissionInfo(submission.id, str(submission.path), submission.sha256),
             grader=GraderInfo(__version__, self.config.seed, self.config.isolation, self.config.strict_env,
-                              [{"name": n, "note": compat.SHIMS[n].note} for n in shims]),
+                              [{"name": n, "note": compat.SHIMS[n].note} for n in shims], list(self.config.plugins)),
             checks=ordered, exercises=summaries, problems=list(submission.problems)
-            + ["cs231n/%s is missing" % m for m in self._missing(submission)] + compat.notes(shims),
+            + ["%s/%s is missing" % (self.assignment.package, m) for m in self._missing(submission)]
+            + compat.notes(shims),
             functions=function_verdicts(checks, results))
-        attach_notebooks(report, submission)
+        self.inspect(report, submission)
         return report
 
     def diagnose(self, checks: list[Check], faults: dict[str, Fault]) -> dict[str, Misconception]:
         """The catalogued mistake behind each failing check, where one is recognised."""
         if not self.evidence or not self.catalog:
             return {}
-        live = REFERENCE_ROOT is not None and self.reference_factory is None
+        live = self.reference_root is not None and self.reference_factory is None
         diagnoser = Diagnoser(self.catalog, self.misconception_transcript if live else None,
                               self.config.diagnose_budget_s)
         found = {}
@@ -202,7 +211,8 @@ class Grader:
         exercise = next(ex for ex in self.exercises if check in ex.checks)
         if exercise.runtime not in self.misconception_workers:
             self.misconception_workers[exercise.runtime] = Executor(
-                REFERENCE_ROOT, "a catalogued misconception", env=worker_env(exercise.runtime),
+                self.reference_root, "a catalogued misconception", self.assignment.package,
+                env=worker_env(self.assignment.runtime(exercise.runtime)),
                 stats=self.reference_stats)
         executor = self.misconception_workers[exercise.runtime]
         executor.substitution = {substitution_path(misconception.function): misconception.implementation}
@@ -224,7 +234,7 @@ class Grader:
             return {}
         couplings = [group for ex in self.exercises for group in ex.couplings]
         rerun = None
-        if self.config.localize_budget_s > 0 and REFERENCE_ROOT is not None and self.reference_factory is None:
+        if self.config.localize_budget_s > 0 and self.reference_root is not None and self.reference_factory is None:
             rerun = Rerunner(self, submission, scratch, self.config.localize_budget_s)
         try:
             return Localizer(checks, results, couplings, rerun, self.declared).run()
@@ -233,30 +243,31 @@ class Grader:
                 rerun.close()
 
     def _missing(self, submission: Submission) -> list[str]:
-        needed = {module_file(m) for ex in self.exercises for c in ex.checks for m in c.modules}
+        needed = {self.assignment.module_file(m) for ex in self.exercises for c in ex.checks for m in c.modules}
         return sorted(f for f in needed if f not in submission.files)
 
     def _import_modules(self, submission: Submission, student: Executor,
-                        exercises: list[Exercise]) -> dict[str, tuple[str, dict[str, Any]]]:
-        """Import each needed student module once; a failure becomes the result of every check needing it."""
-        broken: dict[str, tuple[str, dict[str, Any]]] = {}
+                        exercises: list[Exercise]) -> dict[str, tuple[str, dict[str, Any], str]]:
+        """Import each needed student module once; a failure (message, details, the file) becomes the result of
+        every check needing it."""
+        broken: dict[str, tuple[str, dict[str, Any], str]] = {}
         modules = sorted({m for ex in exercises for c in ex.checks for m in c.modules})
         for module in modules:
-            path = module_file(module)
-            if path not in submission.files:
-                broken[module] = ("cs231n/%s is missing from the submission" % path, {})
+            path = "%s/%s" % (self.assignment.package, self.assignment.module_file(module))
+            if self.assignment.module_file(module) not in submission.files:
+                broken[module] = ("%s is missing from the submission" % path, {}, path)
                 continue
             student.deadline = time.monotonic() + min(IMPORT_TIMEOUT_S, self.config.timeout_s)
             try:
                 student.import_module(module)
             except StudentError as exc:
-                broken[module] = ("cs231n/%s could not be imported: %s" % (path, exc),
-                                  {"traceback": exc.traceback, "stdout": exc.stdout[:STDOUT_SHOWN]})
+                broken[module] = ("%s could not be imported: %s" % (path, exc),
+                                  {"traceback": exc.traceback, "stdout": exc.stdout[:STDOUT_SHOWN]}, path)
             except WorkerTimeout:
-                broken[module] = ("importing cs231n/%s did not finish within %.0f s" % (
-                    path, min(IMPORT_TIMEOUT_S, self.config.timeout_s)), {})
+                broken[module] = ("importing %s did not finish within %.0f s" % (
+                    path, min(IMPORT_TIMEOUT_S, self.config.timeout_s)), {}, path)
             except WorkerCrashed as exc:
-                broken[module] = ("importing cs231n/%s crashed: %s" % (path, exc), {})
+                broken[module] = ("importing %s crashed: %s" % (path, exc), {}, path)
         return broken
 
     def _run(self, check: Check, exercise: Exercise, student: Executor, broken: dict) -> CheckResult:
@@ -266,7 +277,7 @@ class Grader:
         for module in check.modules:
             if module in broken:
                 result.message, result.details = broken[module][0], dict(broken[module][1])
-                self.declared[check.id] = broken_fault(check, [m for m in check.modules if m in broken])
+                self.declared[check.id] = broken_fault(check, {m: broken[m][2] for m in check.modules if m in broken})
                 return result
         reference = self.reference(exercise.runtime)
         if check.instructor_only and not reference.live:
@@ -380,15 +391,16 @@ def short_message(text: str, limit: int = 300) -> str:
     return first if len(first) <= limit else first[: limit - 5] + "[...]"
 
 
-def broken_fault(check: Check, modules: list[str]) -> Fault:
-    """A student file that does not import: its functions are at fault, the others cannot be judged."""
+def broken_fault(check: Check, modules: dict[str, str]) -> Fault:
+    """Student files that do not import (module -> its path): their functions are at fault, the others cannot
+    be judged."""
     def in_broken(function: str) -> bool:
         return any(function.startswith(m + ".") for m in modules)
 
     culprits = tuple(f for f in involved(check) if in_broken(f))
     others = tuple(t for t in check.targets if not in_broken(t))
-    return Fault(culprits, others, "" if not others else "cs231n/%s does not import: this check cannot judge %s"
-                 % (", ".join(module_file(m) for m in modules), listing(others)))
+    return Fault(culprits, others, "" if not others else "%s does not import: this check cannot judge %s"
+                 % (", ".join(modules.values()), listing(others)))
 
 
 class Rerunner:
@@ -443,13 +455,6 @@ class Rerunner:
 def substitution_path(function: str) -> str:
     """The function a target names, without its branch: ``...CaptioningRNN.loss[rnn]`` -> ``...CaptioningRNN.loss``."""
     return function.partition("[")[0]
-
-
-def module_file(module: str) -> str:
-    """``classifiers.rnn`` -> ``classifiers/rnn.py``."""
-    path = module.replace(".", "/") + ".py"
-    assert path in STUDENT_FILES, path
-    return path
 
 
 def _targets(check: Check) -> str:

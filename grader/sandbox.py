@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -42,10 +42,6 @@ class Limits:
             self.address_space_mb, self.cpu_s, self.tasks, self.file_size_mb, self.open_files)
 
 
-LIMITS = {"numpy": Limits(address_space_mb=3072), "tensorflow": Limits(address_space_mb=6144, tasks=512)}
-"""TensorFlow needs ~4 GB of address space for SqueezeNet's backward (see the environment notes)."""
-
-
 NAMESPACES = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
 """No user namespace: bwrap runs as the grader's user, and the worker then drops to ``nobody`` itself."""
 
@@ -66,9 +62,11 @@ def bubblewrap() -> str | None:
 
 @dataclass
 class Sandbox:
-    """How student workers are started; ``enabled=False`` keeps only the resource limits."""
+    """How student workers are started; ``enabled=False`` keeps only the resource limits. ``limits``: the
+    limits of each kind of worker (from the assignment's runtimes), for the description."""
 
     enabled: bool = True
+    limits: dict[str, Limits] = field(default_factory=dict)
 
     @property
     def bwrap(self) -> str | None:
@@ -80,8 +78,7 @@ class Sandbox:
         return NOBODY if self.bwrap and os.geteuid() == 0 else None
 
     def describe(self) -> str:
-        limits = "; limits per worker: %s (TensorFlow: %d MB of address space)" % (
-            LIMITS["numpy"].describe(), LIMITS["tensorflow"].address_space_mb)
+        limits = "".join("; limits per %s worker: %s" % (name, lim.describe()) for name, lim in self.limits.items())
         if not self.bwrap:
             why = "turned off" if not self.enabled else "bubblewrap is not available (apt-get install bubblewrap)"
             return "NOT ISOLATED: %s; student code runs in plain worker processes%s" % (why, limits)
@@ -89,9 +86,9 @@ class Sandbox:
         return ("bubblewrap: no network, read-only system, private /tmp, reference/home/outputs hidden, own PID "
                 "namespace, %s%s" % (user, limits))
 
-    def env(self, runtime: str) -> dict[str, str]:
+    def env(self, limits: Limits) -> dict[str, str]:
         """What the worker applies to itself before running student code (see ``grader.worker.server``)."""
-        env = {"GRADER_LIMITS": LIMITS[runtime].to_env()}
+        env = {"GRADER_LIMITS": limits.to_env()}
         if self.uid is not None:
             env["GRADER_WORKER_UID"] = str(self.uid)
         return env
@@ -137,16 +134,14 @@ def _hideable(paths: Iterable[Path], keep: list[Path]) -> list[Path]:
     return sorted(out, key=lambda q: (len(q.parts), str(q)))
 
 
-def hidden_paths(extra: Iterable[Path] = ()) -> list[Path]:
-    """What no worker may see: the reference, homes, the system temp folder (re-filled with the worker's own
-    folders), the project's checkout, plus ``extra`` (the output folder, the submissions' folders).
+def hidden_paths(references: Iterable[Path] = (), extra: Iterable[Path] = ()) -> list[Path]:
+    """What no worker may see: the reference folders, homes, the system temp folder (re-filled with the
+    worker's own folders), the project's checkout, plus ``extra`` (the output folder, the submissions' folders).
 
-    The checkout is the folder holding the ``grader`` and ``reference`` packages when they are installed in
-    editable mode: it has the reference again in its git history and in samples built from it. Installed
-    normally, that folder is site-packages, which the worker needs: ``_hideable`` leaves it alone.
+    The checkout is the folder holding the ``grader`` package (and the reference) when installed in editable
+    mode: it has the reference again in its git history and in samples built from it. Installed normally, that
+    folder is site-packages, which the worker needs: ``_hideable`` leaves it alone.
     """
-    from grader.staging import REFERENCE_ROOT
-
-    checkouts = {Path(grader.__file__).resolve().parent.parent, *([REFERENCE_ROOT.parent] if REFERENCE_ROOT else [])}
-    return [Path("/tmp"), Path.home(), Path("/root"), Path("/home"), *sorted(checkouts),
-            *([REFERENCE_ROOT] if REFERENCE_ROOT else []), *extra]
+    references = [Path(r) for r in references]
+    checkouts = {Path(grader.__file__).resolve().parent.parent, *(r.parent for r in references)}
+    return [Path("/tmp"), Path.home(), Path("/root"), Path("/home"), *sorted(checkouts), *references, *extra]

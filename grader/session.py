@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import pluggy
 
+from grader.assignment import Assignment, AssignmentError, merge
 from grader.checks import Exercise
 from grader.config import GradingConfig
 from grader.misconceptions import Misconception, catalog
@@ -16,21 +17,40 @@ from grader.model import Report
 from grader.runner import Grader, known_ids, names_match, select
 from grader.bundle import Bundle, RecordingExecutor, ReplayExecutor, write_bundle
 from grader.runtimes import worker_env
-from grader.staging import REFERENCE_ROOT, provided_sources
+from grader.staging import provided_sources
 from grader.submission import Submission, UsageError, load_folder
 
 
+def collect_assignment(pm: pluggy.PluginManager) -> Assignment:
+    """The assignment the plugins describe, their parts merged."""
+    try:
+        return merge(pm.hook.grader_assignment())
+    except AssignmentError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def collect_exercises(pm: pluggy.PluginManager, config: GradingConfig) -> list[Exercise]:
-    """All exercises the plugins contribute, in registration order, with ``--only`` applied."""
+    """All exercises the plugins contribute, in registration order, with ``--only`` applied. A check id given
+    twice, or a check that needs a module or runtime the assignment does not have, is a usage error."""
     exercises: list[Exercise] = []
     for contributed in reversed(pm.hook.grader_exercises(config=config)):
         exercises.extend(contributed)
     seen: set[str] = set()
+    assignment = config.assignment
     for ex in exercises:
+        if assignment is not None and ex.runtime not in assignment.runtimes:
+            raise UsageError("exercise %s runs in the runtime %r, which the assignment does not define (it has %s)"
+                             % (ex.id, ex.runtime, ", ".join(assignment.runtimes)))
         for c in ex.checks:
             if c.id in seen:
                 raise UsageError("two plugins define the check id %s" % c.id)
             seen.add(c.id)
+            unknown = [m for m in c.modules if assignment is not None and assignment.module_file(m) is None]
+            if unknown:
+                raise UsageError("check %s imports %s, which is not a student file of the assignment (student "
+                                 "files: %s)" % (c.id, ", ".join("%s/%s.py" % (assignment.package, m.replace(".", "/"))
+                                                                 for m in unknown),
+                                                 ", ".join(assignment.student_files)))
     unknown = [key for key in config.only if not any(names_match(key, i) for i in known_ids(exercises))]
     if unknown:
         raise UsageError("unknown exercise or check id: %s (see `grader list`)" % ", ".join(unknown))
@@ -43,6 +63,13 @@ def collect_misconceptions(pm: pluggy.PluginManager, config: GradingConfig) -> d
         return catalog(pm.hook.grader_misconceptions(config=config))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+
+
+def inspector(pm: pluggy.PluginManager, config: GradingConfig) -> Callable[[Report, Submission], None]:
+    """What the runner calls to let plugins read a submission's files into its report."""
+    def inspect(report: Report, submission: Submission) -> None:
+        pm.hook.grader_inspect_submission(report=report, submission=submission, config=config)
+    return inspect
 
 
 def build_fixtures(exercises: list[Exercise], config: GradingConfig) -> dict[str, dict[str, Any]]:
@@ -66,7 +93,8 @@ def grade_all(submissions: list[Submission], exercises: list[Exercise], config: 
 
     def grade_one(sub: Submission) -> Report:
         if not hasattr(local, "grader"):
-            local.grader = Grader(exercises, config, fixtures, catalog=misconceptions, **replay)
+            local.grader = Grader(exercises, config, fixtures, catalog=misconceptions, inspect=inspector(pm, config),
+                                  **replay)
             with lock:
                 graders.append(local.grader)
         start = time.monotonic()
@@ -93,26 +121,29 @@ def grade_all(submissions: list[Submission], exercises: list[Exercise], config: 
 def make_bundle(pm: pluggy.PluginManager, config: GradingConfig, path: Path) -> tuple[Report, int]:
     """Grade the reference against the live reference at ``config.seed``, recording every answer, and write
     the bundle. Refuses to write one if the reference does not pass its own checks."""
-    if REFERENCE_ROOT is None:
-        raise UsageError("the reference package is not installed here: bundles are made by instructors")
+    assignment = config.assignment
+    root = assignment.reference
+    if root is None:
+        raise UsageError("instructor command: the reference is not installed here")
     exercises = collect_exercises(pm, config)
     recorders: list[RecordingExecutor] = []
 
     instructor_only = frozenset(c.id for ex in exercises for c in ex.checks if c.instructor_only)
 
     def recorder(runtime: str) -> RecordingExecutor:
-        recorders.append(RecordingExecutor(REFERENCE_ROOT, "the reference", env=worker_env(runtime),
-                                           skip=instructor_only))
+        recorders.append(RecordingExecutor(root, "the reference", assignment.package,
+                                           env=worker_env(assignment.runtime(runtime)), skip=instructor_only))
         return recorders[-1]
 
-    grader = Grader(exercises, config, build_fixtures(exercises, config), reference_factory=recorder)
+    grader = Grader(exercises, config, build_fixtures(exercises, config), reference_factory=recorder,
+                    inspect=inspector(pm, config))
     try:
-        report = grader.grade(load_folder(REFERENCE_ROOT, "reference"))
+        report = grader.grade(load_folder(root, assignment, "reference"))
     finally:
         grader.close()
     failing = [c.id for c in report.checks if c.status != "passed"]
     if failing:
         raise RuntimeError("the reference fails its own checks (%s): no bundle written" % ", ".join(failing))
     answers = {key: value for r in recorders for key, value in r.answers.items()}
-    write_bundle(path, config.seed, answers, provided_sources())
+    write_bundle(path, config.seed, answers, provided_sources(assignment))
     return report, len(answers)

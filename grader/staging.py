@@ -1,60 +1,50 @@
-"""Laying out a gradable ``cs231n`` package: the grader's trusted provided modules plus the student's files."""
+"""Laying out a gradable package: the grader's trusted provided modules plus the student's files."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from grader.submission import STUDENT_FILES, Submission
+from grader.assignment import Assignment
+from grader.submission import Submission
+from grader.worker.substitution import ALTERNATE_SUFFIX
 
 
-def reference_root() -> Path | None:
-    """The folder holding the reference ``cs231n`` package, or None where it is not installed (self-check)."""
-    try:
-        import reference
-    except ImportError:
-        return None
-    return Path(reference.__file__).resolve().parent
 
-
-REFERENCE_ROOT = reference_root()
-
-
-def provided_sources() -> dict[str, bytes]:
-    """The provided modules (everything but the student files), by path below ``cs231n/``."""
-    root = reference_root()
+def reference_modules(assignment: Assignment) -> dict[str, bytes]:
+    """Every module of the reference package (solutions and provided ones), by path below the package."""
+    root = assignment.reference
     if root is None:
         raise RuntimeError("the reference package is not installed")
-    source = root / "cs231n"
-    return {p.relative_to(source).as_posix(): p.read_bytes() for p in sorted(source.rglob("*.py"))
-            if p.relative_to(source).as_posix() not in STUDENT_FILES}
+    source = root / assignment.package
+    return {p.relative_to(source).as_posix(): p.read_bytes() for p in sorted(source.rglob("*.py"))}
 
 
-def stage(submission: Submission, dest: Path, provided: dict[str, bytes] | None = None) -> Path:
-    """Build ``dest/cs231n``: every provided module (the grader's own), then the student's files only.
+def provided_sources(assignment: Assignment) -> dict[str, bytes]:
+    """The provided modules (everything but the student files), by path below the package."""
+    return {path: content for path, content in reference_modules(assignment).items()
+            if path not in assignment.student_files}
+
+
+def stage(submission: Submission, dest: Path, assignment: Assignment, provided: dict[str, bytes] | None = None
+          ) -> Path:
+    """Build ``dest/<package>``: every provided module (the grader's own), then the student's files only.
 
     ``provided`` defaults to the reference's provided modules; the reference's own solutions of the student
     files are never copied, so they are not there to read.
     """
-    package = dest / "cs231n"
-    for rel, content in {**(provided if provided is not None else provided_sources()), **submission.files}.items():
+    package = dest / assignment.package
+    for rel, content in {**(provided if provided is not None else provided_sources(assignment)),
+                         **submission.files}.items():
         target = package / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
     return dest
 
 
-REFERENCE_COPY = "cs231n_reference"
-"""Where a localizing worker finds the reference's copy of the package (``grader.worker.substitution``)."""
-
-
-def stage_reference_copy(dest: Path) -> Path:
-    """Copy the whole reference package to ``dest/cs231n_reference``: only for the sandboxed worker that runs
-    a failing check again with some student functions replaced by the reference's."""
-    root = reference_root()
-    if root is None:
-        raise RuntimeError("the reference package is not installed")
-    source = root / "cs231n"
-    for path in sorted(source.rglob("*.py")):
-        target = dest / REFERENCE_COPY / path.relative_to(source)
+def stage_reference_copy(dest: Path, assignment: Assignment) -> Path:
+    """Copy the whole reference package to ``dest/<package>_reference``: only for the sandboxed worker that
+    runs a failing check again with some student functions replaced by the reference's."""
+    for rel, content in reference_modules(assignment).items():
+        target = dest / (assignment.package + ALTERNATE_SUFFIX) / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(path.read_bytes())
+        target.write_bytes(content)
     return dest

@@ -1,27 +1,18 @@
-"""Finding submissions (a folder, a zip, or a folder of many) and taking only the student's five files."""
+"""Finding submissions (a folder, a zip, or a folder of many) and taking only the student's files.
+
+What a submission holds comes from the assignment (``grader.assignment``): its package folder (``cs231n/``
+for example), the student files inside it and the notebooks next to it.
+"""
 from __future__ import annotations
 
 import hashlib
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-STUDENT_FILES = (
-    "rnn_layers.py",
-    "classifiers/rnn.py",
-    "net_visualization_tensorflow.py",
-    "style_transfer_tensorflow.py",
-    "gan_tf.py",
-)
-"""The student's work, relative to ``cs231n/``. Every other module comes from the grader's own copies."""
-
-NOTEBOOKS = (
-    "RNN_Captioning.ipynb",
-    "LSTM_Captioning.ipynb",
-    "NetworkVisualization-TensorFlow.ipynb",
-    "StyleTransfer-TensorFlow.ipynb",
-    "Generative_Adversarial_Networks_TF.ipynb",
-)
+if TYPE_CHECKING:
+    from grader.assignment import Assignment
 
 MAX_FILE_BYTES = 8 * 2**20
 SEARCH_DEPTH = 4
@@ -33,7 +24,7 @@ class UsageError(Exception):
 
 @dataclass
 class Submission:
-    """A student's files, read into memory: ``files`` maps a path below ``cs231n/`` to its bytes."""
+    """A student's files, read into memory: ``files`` maps a path below the package folder to its bytes."""
 
     id: str
     path: Path
@@ -49,26 +40,28 @@ class Submission:
         return digest.hexdigest()
 
 
-def is_submission_dir(path: Path) -> bool:
-    """An ``assignment3/`` folder (``cs231n/`` right inside) or the ``cs231n`` folder itself."""
-    return _holds_student_file(path / "cs231n") or (path.name == "cs231n" and _holds_student_file(path))
+def is_submission_dir(path: Path, assignment: Assignment) -> bool:
+    """A folder with the package folder right inside (``assignment3/``), or the package folder itself."""
+    name = assignment.package
+    return _holds_student_file(path / name, assignment) or (path.name == name and _holds_student_file(path, assignment))
 
 
-def find_package_dir(root: Path) -> Path | None:
-    """The shallowest ``cs231n`` folder below ``root`` (itself included) that holds a student file."""
-    if root.name == "cs231n" and _holds_student_file(root):
+def find_package_dir(root: Path, assignment: Assignment) -> Path | None:
+    """The shallowest package folder below ``root`` (itself included) that holds a student file."""
+    name = assignment.package
+    if root.name == name and _holds_student_file(root, assignment):
         return root
     frontier = [root]
     for _ in range(SEARCH_DEPTH):
-        found = [d / "cs231n" for d in frontier if _holds_student_file(d / "cs231n")]
+        found = [d / name for d in frontier if _holds_student_file(d / name, assignment)]
         if found:
             return sorted(found)[0]
         frontier = sorted(c for d in frontier for c in _subdirs(d))
     return None
 
 
-def _holds_student_file(package: Path) -> bool:
-    return package.is_dir() and any((package / f).is_file() for f in STUDENT_FILES)
+def _holds_student_file(package: Path, assignment: Assignment) -> bool:
+    return package.is_dir() and any((package / f).is_file() for f in assignment.student_files)
 
 
 def _subdirs(d: Path) -> list[Path]:
@@ -78,17 +71,17 @@ def _subdirs(d: Path) -> list[Path]:
         return []
 
 
-def load_folder(path: Path, submission_id: str | None = None) -> Submission:
+def load_folder(path: Path, assignment: Assignment, submission_id: str | None = None) -> Submission:
     sub = Submission(id=submission_id or path.resolve().name, path=path)
-    package = find_package_dir(path)
+    package = find_package_dir(path, assignment)
     if package is None:
-        sub.problems.append("no cs231n/ folder with a student file was found in %s" % path)
+        sub.problems.append("no %s/ folder with a student file was found in %s" % (assignment.package, path))
         return sub
-    for name in STUDENT_FILES:
+    for name in assignment.student_files:
         f = package / name
         if f.is_file():
             sub.files[name] = _read_capped(f, sub)
-    for nb in NOTEBOOKS:
+    for nb in assignment.notebooks:
         f = package.parent / nb
         if f.is_file():
             sub.notebooks[nb] = _read_capped(f, sub)
@@ -103,22 +96,23 @@ def _read_capped(f: Path, sub: Submission) -> bytes:
     return data
 
 
-def load_zip(path: Path, submission_id: str | None = None) -> Submission:
+def load_zip(path: Path, assignment: Assignment, submission_id: str | None = None) -> Submission:
     """Read the student files out of a zip by name (no extraction, so no path tricks)."""
     sub = Submission(id=submission_id or path.stem, path=path)
     try:
         with zipfile.ZipFile(path) as zf:
             names = [n for n in zf.namelist() if not n.endswith("/")]
-            prefix = _zip_package_prefix(names)
+            prefix = _zip_package_prefix(names, assignment)
             if prefix is None:
-                sub.problems.append("no cs231n/ folder with a student file was found in %s" % path.name)
+                sub.problems.append("no %s/ folder with a student file was found in %s" % (assignment.package,
+                                                                                           path.name))
                 return sub
-            for name in STUDENT_FILES:
+            for name in assignment.student_files:
                 member = prefix + name
                 if member in names:
                     sub.files[name] = _read_member(zf, member, sub)
-            parent = prefix[: -len("cs231n/")]
-            for nb in NOTEBOOKS:
+            parent = prefix[: -len(assignment.package + "/")]
+            for nb in assignment.notebooks:
                 if parent + nb in names:
                     sub.notebooks[nb] = _read_member(zf, parent + nb, sub)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
@@ -126,11 +120,12 @@ def load_zip(path: Path, submission_id: str | None = None) -> Submission:
     return sub
 
 
-def _zip_package_prefix(names: list[str]) -> str | None:
+def _zip_package_prefix(names: list[str], assignment: Assignment) -> str | None:
     candidates = []
+    package = assignment.package + "/"
     for n in names:  # the prefix is cut from the member's own name: members are then looked up by that name
-        for f in STUDENT_FILES:
-            if n == "cs231n/" + f or n.endswith("/cs231n/" + f):
+        for f in assignment.student_files:
+            if n == package + f or n.endswith("/" + package + f):
                 candidates.append(n[: len(n) - len(f)])
     return min(candidates, key=lambda p: (p.count("/"), p)) if candidates else None
 
@@ -144,7 +139,7 @@ def _read_member(zf: zipfile.ZipFile, member: str, sub: Submission) -> bytes:
     return data
 
 
-def discover(paths: list[Path]) -> list[Submission]:
+def discover(paths: list[Path], assignment: Assignment) -> list[Submission]:
     """Each path is one submission (folder or zip) or a folder of many; ids are made unique."""
     subs: list[Submission] = []
     for path in paths:
@@ -153,20 +148,21 @@ def discover(paths: list[Path]) -> list[Submission]:
         if path.is_file():
             if path.suffix.lower() != ".zip":
                 raise UsageError("%s is neither a folder nor a .zip file" % path)
-            subs.append(load_zip(path))
-        elif is_submission_dir(path):
-            subs.append(load_folder(path))
+            subs.append(load_zip(path, assignment))
+        elif is_submission_dir(path, assignment):
+            subs.append(load_folder(path, assignment))
         else:
             children = sorted(c for c in path.iterdir() if not c.name.startswith((".", "_"))
                               and (c.is_dir() or c.suffix.lower() == ".zip"))
             if not children:
-                raise UsageError("%s holds no submission (no cs231n/ folder, no zip, no subfolder)" % path)
+                raise UsageError("%s holds no submission (no %s/ folder, no zip, no subfolder)"
+                                 % (path, assignment.package))
             for child in children:
                 if child.is_dir():
-                    subs.append(load_folder(child))
+                    subs.append(load_folder(child, assignment))
                 else:
                     try:
-                        subs.append(load_zip(child))
+                        subs.append(load_zip(child, assignment))
                     except UsageError as exc:
                         subs.append(Submission(id=child.stem, path=child, problems=[str(exc)]))
     return _unique_ids(subs)

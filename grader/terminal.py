@@ -1,4 +1,4 @@
-"""Text for people and CI: the check list, a self-check summary at the terminal, a Markdown summary."""
+"""Text for people at a terminal: the check list and a self-check summary."""
 from __future__ import annotations
 
 from grader.checks import Exercise
@@ -70,27 +70,3 @@ def print_check_summary(report: Report, source: str = "") -> None:
     skipped = sum(c.status == "skipped" for c in report.checks)
     print("\ntotal: %g / %g%s" % (report.score, report.max_score,
                                   " (%d instructor-only check(s) skipped)" % skipped if skipped else ""))
-
-
-def markdown_summary(report: Report) -> str:
-    """A Markdown summary for a CI job page: totals per exercise and a line per check that did not pass."""
-    icon = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱️", "skipped": "⏭️"}
-    out = ["## Self-check: %g / %g" % (report.score, report.max_score), "",
-           "| exercise | score |", "|---|---|"]
-    out += ["| %s | %g / %g |" % (ex.title, ex.score, ex.max_score) for ex in report.exercises]
-    wrong = [(name, v) for name, v in report.functions.items() if v.status != "passed"]
-    if wrong:
-        out += ["", "| | function | why |", "|---|---|---|"]
-        out += ["| %s | `%s` | %s |" % (v.status, display_name(name), v.blame.replace("|", "\\|")[:300])
-                for name, v in wrong]
-    bad = [c for c in report.checks if c.status not in ("passed", "skipped")]
-    if bad:
-        out += ["", "| | check | message |", "|---|---|---|"]
-        out += ["| %s | `%s` | %s |" % (icon.get(c.status, c.status), c.id,
-                                        c.message.replace("|", "\\|").replace("\n", " ")[:300]) for c in bad]
-    else:
-        out += ["", "All checks pass."]
-    skipped = [c.id for c in report.checks if c.status == "skipped"]
-    if skipped:
-        out += ["", "Instructor-only (skipped): %s" % ", ".join("`%s`" % i for i in skipped)]
-    return "\n".join(out) + "\n"

@@ -8,10 +8,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from exercises.assignment import STUDENT_FILES  # the grader's own pack, installed with it
+
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE.parent / "reference" / "cs231n"
-STUDENT_FILES = ("rnn_layers.py", "classifiers/rnn.py", "net_visualization_tensorflow.py",
-                 "style_transfer_tensorflow.py", "gan_tf.py")
 
 BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
     # name: (student file, the bug in words, literal edits of the reference file)

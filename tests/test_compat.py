@@ -105,7 +105,7 @@ def package(tmp_path) -> Path:
 
 
 def worker(package: Path, layer: bool) -> Executor:
-    executor = Executor(package, "test", env={"PATH": "/usr/bin:/bin", **({compat.ENV: "1"} if layer else {})})
+    executor = Executor(package, "test", "cs231n", env={"PATH": "/usr/bin:/bin", **({compat.ENV: "1"} if layer else {})})
     executor.deadline = time.monotonic() + 60
     return executor
 

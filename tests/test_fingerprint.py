@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from conftest import ROOT
+from exercises.assignment import STUDENT_FILES
+from grader.assignment import Assignment
 from grader.checks import CheckList, Exercise
 from grader.config import GradingConfig
 from grader.gradebook.fingerprint import check_fingerprints
@@ -64,7 +66,8 @@ def fingerprints(tmp_path: Path, source: str, reference: Path | None = None, **c
     sys.modules["fp_pack"] = module
     try:
         spec.loader.exec_module(module)
-        return check_fingerprints([module.exercise()], GradingConfig(seed=1, **config), reference)
+        assignment = Assignment("cs231n", STUDENT_FILES, references=tuple(filter(None, [reference])))
+        return check_fingerprints([module.exercise()], GradingConfig(seed=1, **config), assignment)
     finally:
         del sys.modules["fp_pack"]
 
@@ -129,7 +132,7 @@ def test_real_layer_checks_built_from_one_code_object_differ_where_their_definit
         checks = CheckList("rnn_captioning", modules=("rnn_layers",))
         add_forward_checks(checks, RNN_STEP, inputs, {"next_h": expected}, threshold=threshold, points=(1.5, 1.0))
         return check_fingerprints([Exercise("rnn_captioning", "Q1", tuple(checks.checks))], GradingConfig(seed=1),
-                                  None)
+                                  Assignment("cs231n", STUDENT_FILES))
 
     before = prints(1e-7, np.zeros((2, 4)))
     assert changed(before, prints(1e-6, np.zeros((2, 4)))) == {"rnn_layers.rnn_step_forward/notebook"}
@@ -138,11 +141,11 @@ def test_real_layer_checks_built_from_one_code_object_differ_where_their_definit
 
 def test_fingerprints_of_the_real_checks_are_stable_across_processes():
     script = ("import json\nfrom grader.plugins import get_plugin_manager\nfrom grader.session import collect_exercises\n"
-              "from grader.config import GradingConfig\nfrom grader.staging import REFERENCE_ROOT\n"
+              "from grader.config import GradingConfig\nfrom exercises.assignment import ASSIGNMENT\n"
               "from grader.gradebook.fingerprint import check_fingerprints\n"
-              "config = GradingConfig(seed=1)\n"
+              "config = GradingConfig(seed=1, assignment=ASSIGNMENT)\n"
               "print(json.dumps(check_fingerprints(collect_exercises(get_plugin_manager(), config), config, "
-              "REFERENCE_ROOT), sort_keys=True))\n")
+              "ASSIGNMENT), sort_keys=True))\n")
     outputs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True,
                               env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2)]
     prints = json.loads(outputs[0])

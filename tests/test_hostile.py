@@ -32,7 +32,7 @@ import pytest
 
 from conftest import ROOT, grade, write_submission
 from grader.sandbox import bubblewrap
-from grader.staging import REFERENCE_ROOT
+from exercises.assignment import ASSIGNMENT
 
 REFERENCE_LAYERS = (ROOT / "reference" / "cs231n" / "rnn_layers.py").read_text()
 REFERENCE_MODEL = (ROOT / "reference" / "cs231n" / "classifiers" / "rnn.py").read_text()
@@ -579,9 +579,9 @@ CHEAT_WITH_THE_REFERENCE = textwrap.dedent('''\
 def test_reference_solutions_are_not_visible(tmp_path, mode):
     """The cheat: find the reference's rnn_layers.py (installed copy, checkout, git history) and call it."""
     isolated_only(mode, "the worker reads whatever the grader's user can read")
-    checkout = REFERENCE_ROOT.parent
+    checkout = ASSIGNMENT.reference.parent
     body = CHEAT_WITH_THE_REFERENCE.format(
-        paths=[str(REFERENCE_ROOT / "cs231n" / "rnn_layers.py"), str(ROOT / "submissions" / "reference" / "cs231n"
+        paths=[str(ASSIGNMENT.reference / "cs231n" / "rnn_layers.py"), str(ROOT / "submissions" / "reference" / "cs231n"
                                                                    / "rnn_layers.py")],
         patterns=[str(checkout / "*" / "cs231n" / "rnn_layers.py"), str(checkout / "*" / "*" / "cs231n" / "rnn_layers.py"),
                   "/tmp/**/rnn_layers.py", "/home/**/rnn_layers.py"],

@@ -161,7 +161,7 @@ class Pack:
 
 def test_a_changed_definition_regrades_exactly_the_checks_it_affects(tmp_path, capsys, monkeypatch):
     pack = Pack()
-    monkeypatch.setattr("grader.cli.get_plugin_manager", lambda: get_plugin_manager(extra_plugins=[pack]))
+    monkeypatch.setattr("grader.cli.get_plugin_manager", lambda **kw: get_plugin_manager(extra_plugins=[pack], **kw))
     subs, out = make_class(tmp_path / "class", 2), tmp_path / "out"
     gradebook = out / "gradebook.sqlite"
     grade(capsys, subs, "--out", out, "--only", "pack")

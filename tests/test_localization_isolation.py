@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import ROOT, grade, write_submission
 from grader.sandbox import bubblewrap
-from grader.staging import REFERENCE_ROOT
+from exercises.assignment import ASSIGNMENT
 from grader.worker.client import Executor
 
 REF_LAYERS = (ROOT / "reference" / "cs231n" / "rnn_layers.py").read_text()
@@ -94,7 +94,7 @@ def test_reruns_happen_only_in_the_submissions_sandboxed_worker(tmp_path, monkey
     mixed = [(root, prefix) for root, prefix, swap in seen if set(swap.values()) & {"student", "reference"}]
     assert mixed, "localization did not rerun anything"
     assert all(root.name == "pkg-localize" for root, _ in mixed)
-    in_reference = [swap for root, _, swap in seen if root == REFERENCE_ROOT]
+    in_reference = [swap for root, _, swap in seen if root == ASSIGNMENT.reference]
     assert all(":" in source for swap in in_reference for source in swap.values())
     if bubblewrap():
         assert all(prefix and prefix[0] == bubblewrap() for _, prefix in mixed)

@@ -90,7 +90,7 @@ def grade_with_pack(tmp_path, name, edit, monkeypatch):
     import grader.plugins
 
     original = grader.plugins.get_plugin_manager
-    monkeypatch.setattr(grader.cli, "get_plugin_manager", lambda: original(extra_plugins=[CoursePack()]))
+    monkeypatch.setattr(grader.cli, "get_plugin_manager", lambda **kw: original(extra_plugins=[CoursePack()], **kw))
     sub = write_submission(tmp_path / name, rnn_layers=REF.replace(*edit) if edit else None)
     return grade([sub], tmp_path / "out", "--seed", "5", "--only", "rnn_layers.rnn_step_forward")[name]
 

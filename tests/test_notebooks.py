@@ -17,8 +17,10 @@ from nbformat import v4
 from grader.config import GradingConfig
 from grader.model import GraderInfo, Report, SubmissionInfo
 from grader.pictures import png_bytes
+from exercises.assignment import ASSIGNMENT
 from grader.notebooks import attach_notebooks, check_lines, parse_xy_table, read_notebooks
-from grader.submission import NOTEBOOKS, Submission, load_folder
+from exercises.assignment import NOTEBOOKS
+from grader.submission import Submission, load_folder
 from grader.writers import html_report, json_report, notebooks_html
 from grader.writers._format import json_safe
 
@@ -49,7 +51,7 @@ def notebook(*cells) -> bytes:
 
 
 def questions_of(data: bytes, name: str = RNN) -> list[dict]:
-    return [q for q in read_notebooks({name: data}).questions if q["notebook"] == name]
+    return [q for q in read_notebooks({name: data}, ASSIGNMENT).questions if q["notebook"] == name]
 
 
 def only_question(data: bytes, name: str = RNN) -> dict:
@@ -167,7 +169,7 @@ def test_xy_table_layouts(markdown, expected):
 # ---- missing and malformed notebooks -----------------------------------------------------------------
 
 def test_missing_notebooks_are_problems_and_their_questions_unanswered():
-    summary = read_notebooks({})
+    summary = read_notebooks({}, ASSIGNMENT)
     assert summary.problems == ["%s is missing (not found next to cs231n/)" % n for n in NOTEBOOKS]
     assert [(q["notebook"], q["id"]) for q in summary.questions] == [
         (RNN, "Inline Question 1"), (LSTM, "Inline Question"), (VIS, "Inline Question"),
@@ -185,7 +187,7 @@ def test_missing_notebooks_are_problems_and_their_questions_unanswered():
     (b"", "is not valid JSON"),
 ])
 def test_malformed_notebook_is_a_one_line_problem(data, problem):
-    summary = read_notebooks({RNN: data})
+    summary = read_notebooks({RNN: data}, ASSIGNMENT)
     (mine,) = [p for p in summary.problems if p.startswith(RNN)]
     assert problem in mine and "\n" not in mine
     assert summary.facts[RNN]["present"] is True and summary.facts[RNN]["executed"] is False
@@ -195,7 +197,7 @@ def test_malformed_notebook_is_a_one_line_problem(data, problem):
 def test_notebook_breaking_the_schema_is_reported_and_still_read():
     doc = json.loads(notebook(md("# INLINE QUESTION 1\n\nPrompt."), md("**Your Answer:** still read")))
     del doc["cells"][0]["metadata"]
-    summary = read_notebooks({RNN: json.dumps(doc).encode()})
+    summary = read_notebooks({RNN: json.dumps(doc).encode()}, ASSIGNMENT)
     assert any("does not follow the notebook format" in p for p in summary.problems)
     assert summary.questions[0]["answer"] == "still read"
 
@@ -204,7 +206,7 @@ def test_nbformat_3_notebook_is_converted():
     doc = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": [
         {"cell_type": "markdown", "source": "# INLINE QUESTION 1\n\nPrompt.", "metadata": {}},
         {"cell_type": "markdown", "source": "**Your Answer:** old format", "metadata": {}}], "metadata": {}}]}
-    summary = read_notebooks({RNN: json.dumps(doc).encode()})
+    summary = read_notebooks({RNN: json.dumps(doc).encode()}, ASSIGNMENT)
     assert summary.problems[0].startswith(LSTM)  # only the other, missing notebooks
     assert summary.questions[0]["answer"] == "old format" and summary.facts[RNN]["nbformat"] == "4.5"
 
@@ -214,7 +216,7 @@ def test_nbformat_3_notebook_is_converted():
 def test_executed_and_not_executed_notebooks():
     ran = notebook(code("a", "next_h error:  6.29e-09\n", 1), code("b", count=2), code("c"), code("   "))
     fresh = notebook(code("a"), code("b"), code(""))
-    facts = read_notebooks({RNN: ran, LSTM: fresh}).facts
+    facts = read_notebooks({RNN: ran, LSTM: fresh}, ASSIGNMENT).facts
     assert (facts[RNN]["executed"], facts[RNN]["executed_cells"], facts[RNN]["code_cells"]) == (True, 2, 3)
     assert (facts[LSTM]["executed"], facts[LSTM]["executed_cells"], facts[LSTM]["code_cells"]) == (False, 0, 2)
     assert facts[LSTM]["checks"] == []
@@ -230,7 +232,7 @@ def test_printed_check_results_are_extracted_with_name_and_value():
         code("c", count=9, outputs=[v4.new_output("stream", name="stderr", text="loss: 1.0\n"),
                                     v4.new_output("error", ename="ValueError", evalue="shapes (2,3) and (4,)",
                                                   traceback=["Traceback...", "ValueError: shapes"])]))
-    facts = read_notebooks({RNN: data}).facts[RNN]
+    facts = read_notebooks({RNN: data}, ASSIGNMENT).facts[RNN]
     assert [(c["name"], c["value"], c["cell"]) for c in facts["checks"]] == [
         ("next_h error", 6.292421426471037e-09, 7), ("dx error", 2.319932372313319e-10, 7),
         ("W_embed relative error", 2.331071e-09, 7), ("Final loss", 0.0821, 8)]
@@ -281,7 +283,7 @@ def full_submission() -> Submission:
 def test_attach_notebooks_fills_the_report_and_json_keeps_bytes_out():
     report = bare_report()
     report.problems.append("cs231n/gan_tf.py is missing")
-    attach_notebooks(report, full_submission())
+    attach_notebooks(report, full_submission(), ASSIGNMENT)
     assert [q["answered"] for q in report.questions] == [True, False, False, True, False, False]
     assert report.problems[0] == "cs231n/gan_tf.py is missing"
     assert any(p.startswith(STYLE + " is not valid JSON") for p in report.problems)
@@ -296,7 +298,7 @@ def test_attach_notebooks_fills_the_report_and_json_keeps_bytes_out():
 
 def test_report_json_has_questions_and_notebooks(tmp_path):
     report = bare_report()
-    attach_notebooks(report, full_submission())
+    attach_notebooks(report, full_submission(), ASSIGNMENT)
     json_report.grader_write_report(report=report, out_dir=tmp_path, config=CONFIG)
     doc = json.loads((tmp_path / "report.json").read_text())
     for q in doc["questions"]:
@@ -308,7 +310,7 @@ def test_report_json_has_questions_and_notebooks(tmp_path):
 
 def test_manual_grading_section_escapes_and_shows_everything():
     report = bare_report()
-    attach_notebooks(report, full_submission())
+    attach_notebooks(report, full_submission(), ASSIGNMENT)
     html = html_report.render_report(report)
     section = html.split('id="manual-grading"')[1]
     assert "<script" not in html and "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in section
@@ -359,7 +361,7 @@ def _tags(html: str) -> list[tuple[str, set[str]]]:
 def test_answer_math_is_drawn_as_mathml_code_and_bad_latex_stay_text():
     report = bare_report()
     attach_notebooks(report, Submission("alice", Path("/subs/alice"), notebooks={
-        RNN: notebook(md("# Inline Question 1\n\nWhy?"), md(MATH_ANSWER))}))
+        RNN: notebook(md("# Inline Question 1\n\nWhy?"), md(MATH_ANSWER))}), ASSIGNMENT)
     answer = html_report.render_report(report).split('<div class="answer md">')[1].split("</div>")[0]
     assert _math_displays(answer) == ["inline", "block", "inline", "block", "inline"]
     assert answer.count('xmlns="http://www.w3.org/1998/Math/MathML"') == 5
@@ -388,7 +390,7 @@ def test_html_comments_are_hidden_as_in_jupyter():
     report = bare_report()
     attach_notebooks(report, Submission("alice", Path("/subs/alice"), notebooks={
         RNN: notebook(md("# Inline Question 1\n\nWhy?"), md(answer)),
-        LSTM: notebook(md("# Inline Question\n\nWhy?"), md("**Your Answer:** <!-- a -> b -->"))}))
+        LSTM: notebook(md("# Inline Question\n\nWhy?"), md("**Your Answer:** <!-- a -> b -->"))}), ASSIGNMENT)
     assert [q["answered"] for q in report.questions[:2]] == [True, False]
     section = html_report.render_report(report).split('id="manual-grading"')[1]
     shown = section.split('<div class="answer md">')[1].split("</div>")[0]
@@ -479,7 +481,7 @@ def test_render_time_per_notebook():
 # ---- the sample submissions --------------------------------------------------------------------------
 
 def test_reference_notebooks_are_answered_and_executed():
-    summary = read_notebooks(load_folder(ROOT / "reference").notebooks)
+    summary = read_notebooks(load_folder(ROOT / "reference", ASSIGNMENT).notebooks, ASSIGNMENT)
     assert summary.problems == []
     assert len(summary.questions) == 6 and all(q["answered"] for q in summary.questions)
     assert all(f["executed"] and f["executed_cells"] == f["code_cells"] for f in summary.facts.values())
@@ -489,7 +491,7 @@ def test_reference_notebooks_are_answered_and_executed():
 
 
 def test_skeleton_notebooks_are_unanswered_and_not_executed():
-    summary = read_notebooks(load_folder(ROOT / "submissions" / "skeleton").notebooks)
+    summary = read_notebooks(load_folder(ROOT / "submissions" / "skeleton", ASSIGNMENT).notebooks, ASSIGNMENT)
     assert summary.problems == []
     assert len(summary.questions) == 6 and not any(q["answered"] for q in summary.questions)
     assert not any(f["executed"] for f in summary.facts.values())
@@ -531,7 +533,7 @@ def test_never_fatal_on_mangled_notebooks():
         for _ in range(rng.randint(1, 4)):
             mangle(doc)
         data = json.dumps(doc).encode()
-        summary = read_notebooks({GAN: data})
+        summary = read_notebooks({GAN: data}, ASSIGNMENT)
         json.dumps(summary.questions + [summary.facts])
         if trial % 6 == 0:
             assert "</html>" in notebooks_html.render_notebook(GAN, data)

@@ -9,6 +9,7 @@ import numpy as np
 
 from conftest import ROOT
 from grader import hookimpl, hookspecs
+from exercises.assignment import ASSIGNMENT
 from grader.checks import CheckContext, CheckList, Exercise, Outcome
 from grader.compare import expect_array, expect_tuple
 from grader.config import GradingConfig
@@ -20,7 +21,7 @@ SPECS = [(name, fn) for name, fn in vars(hookspecs).items() if name.startswith("
 
 
 def test_every_hookspec_is_named_typed_documented_and_implemented():
-    pm = get_plugin_manager(load_entry_points=False)
+    pm = get_plugin_manager(autoload=False)
     assert len(SPECS) >= 4
     for name, fn in SPECS:
         assert inspect.getdoc(fn), name
@@ -29,7 +30,7 @@ def test_every_hookspec_is_named_typed_documented_and_implemented():
 
 
 def test_builtin_features_are_registered_from_the_explicit_tuple():
-    pm = get_plugin_manager(load_entry_points=False)
+    pm = get_plugin_manager(autoload=False)
     assert sorted(pm.get_name(p) for p in pm.get_plugins()) == sorted(DEFAULT_PLUGINS)
 
 
@@ -53,12 +54,12 @@ class TanhRangePlugin:
 
 
 def test_an_extra_exercise_plugin_is_graded_and_reported(tmp_path):
-    pm = get_plugin_manager(extra_plugins=[TanhRangePlugin()], load_entry_points=False)
-    config = GradingConfig(seed=3, only=("extra_tanh",))
+    pm = get_plugin_manager(extra_plugins=[TanhRangePlugin()], autoload=False)
+    config = GradingConfig(seed=3, only=("extra_tanh",), assignment=ASSIGNMENT)
     exercises = collect_exercises(pm, config)
     assert [e.id for e in exercises] == ["extra_tanh"]
     out = tmp_path / "out"
-    [report] = grade_all(discover([ROOT / "reference", ROOT / "submissions" / "skeleton"])[:1], exercises, config,
+    [report] = grade_all(discover([ROOT / "reference", ROOT / "submissions" / "skeleton"], ASSIGNMENT)[:1], exercises, config,
                          pm, out)
     assert report.score == report.max_score == 3.0
     data = json.loads((out / "reference" / "report.json").read_text())

@@ -13,10 +13,9 @@ from grader import staging
 from grader.checks import CheckFailure
 from grader.compare import dtype_threshold, expect_array, expect_tuple, index_text, rel_error, worst_mismatch
 from grader.numgrad import gradient_from_sweep, perturbations
+from exercises.assignment import ASSIGNMENT, NOTEBOOKS, STUDENT_FILES
 from grader.submission import (
     MAX_FILE_BYTES,
-    NOTEBOOKS,
-    STUDENT_FILES,
     Submission,
     UsageError,
     discover,
@@ -97,7 +96,7 @@ def assert_safe_id(sub_id: str) -> None:
 
 def test_assignment_folder(tmp_path):
     root = make_assignment(tmp_path / "assignment3")
-    (sub,) = discover([root])
+    (sub,) = discover([root], ASSIGNMENT)
     assert isinstance(sub, Submission)
     assert sub.id == "assignment3" and sub.path == root and sub.problems == []
     assert sub.files == STUDENT_CONTENT
@@ -106,7 +105,7 @@ def test_assignment_folder(tmp_path):
 
 def test_the_cs231n_folder_itself(tmp_path):
     root = make_assignment(tmp_path / "assignment3")
-    (sub,) = discover([root / "cs231n"])
+    (sub,) = discover([root / "cs231n"], ASSIGNMENT)
     assert sub.files == STUDENT_CONTENT and sub.problems == []
     assert sub.notebooks == NOTEBOOK_CONTENT  # notebooks next to cs231n/ are read
     assert_safe_id(sub.id)
@@ -114,7 +113,7 @@ def test_the_cs231n_folder_itself(tmp_path):
 
 def test_only_the_student_files_are_taken(tmp_path):
     root = make_assignment(tmp_path / "assignment3")
-    (sub,) = discover([root])
+    (sub,) = discover([root], ASSIGNMENT)
     assert set(sub.files) == set(STUDENT_FILES)
     for forged in EXTRA_CONTENT:
         assert forged not in sub.files
@@ -125,7 +124,7 @@ def test_partial_submission_and_a_folder_nested_deeper(tmp_path):
     root = tmp_path / "alice"
     make_assignment(root / "Downloads" / "assignment3", student={"classifiers/rnn.py": b"x = 1\n"},
                     notebooks=False)
-    (sub,) = discover([root])  # not a submission dir itself: a folder of one, searched below
+    (sub,) = discover([root], ASSIGNMENT)  # not a submission dir itself: a folder of one, searched below
     assert sub.files == {"classifiers/rnn.py": b"x = 1\n"}
     assert sub.notebooks == {}
 
@@ -133,7 +132,7 @@ def test_partial_submission_and_a_folder_nested_deeper(tmp_path):
 @pytest.mark.parametrize("prefix", ["", "assignment3/", "student/assignment3/", "a/b/c/assignment3/"])
 def test_zip_with_or_without_prefixes(tmp_path, prefix):
     path = make_zip(tmp_path / "alice.zip", assignment_files(), prefix)
-    (sub,) = discover([path])
+    (sub,) = discover([path], ASSIGNMENT)
     assert sub.id == "alice" and sub.path == path and sub.problems == []
     assert sub.files == STUDENT_CONTENT
     assert sub.notebooks == NOTEBOOK_CONTENT
@@ -147,7 +146,7 @@ def test_zip_with_directory_entries_and_a_macosx_folder(tmp_path):
         for rel, data in assignment_files().items():
             zf.writestr("assignment3/" + rel, data)
             zf.writestr("__MACOSX/assignment3/" + os.path.dirname(rel) + "/._" + os.path.basename(rel), b"junk")
-    (sub,) = discover([path])
+    (sub,) = discover([path], ASSIGNMENT)
     assert sub.files == STUDENT_CONTENT and sub.notebooks == NOTEBOOK_CONTENT
 
 
@@ -155,7 +154,7 @@ def test_zip_with_directory_entries_and_a_macosx_folder(tmp_path):
 def test_zip_with_odd_but_harmless_member_names_is_read(tmp_path, prefix):
     path = make_zip(tmp_path / "odd.zip", assignment_files(), prefix)
     before = snapshot(tmp_path.parent)
-    (sub,) = discover([path])
+    (sub,) = discover([path], ASSIGNMENT)
     assert sub.files == STUDENT_CONTENT
     assert snapshot(tmp_path.parent) == before
 
@@ -176,11 +175,11 @@ def test_zip_members_outside_the_package_are_never_written(tmp_path, monkeypatch
     })
     path = make_zip(tmp_path / "evil.zip", files)
     before = snapshot(tmp_path.parent)
-    (sub,) = discover([path])
+    (sub,) = discover([path], ASSIGNMENT)
     assert snapshot(tmp_path.parent) == before  # nothing extracted, anywhere
     assert not evil_abs.exists() and list(work.iterdir()) == []
     assert sub.files == STUDENT_CONTENT  # the ``..`` names did not replace a student file
-    staged = staging.stage(sub, tmp_path / "stage")
+    staged = staging.stage(sub, tmp_path / "stage", ASSIGNMENT)
     assert {p.name for p in (tmp_path / "stage").iterdir()} == {"cs231n"}
     assert not (tmp_path / "evil.py").exists() and not evil_abs.exists()
     assert b"evil" not in b"".join(p.read_bytes() for p in staged.rglob("*.py"))
@@ -189,18 +188,18 @@ def test_zip_members_outside_the_package_are_never_written(tmp_path, monkeypatch
 def test_sha256_is_the_same_for_folder_and_zip(tmp_path):
     folder = make_assignment(tmp_path / "assignment3")
     zipped = make_zip(tmp_path / "same.zip", assignment_files(), "deep/assignment3/")
-    a, b = discover([folder]), discover([zipped])
+    a, b = discover([folder], ASSIGNMENT), discover([zipped], ASSIGNMENT)
     assert a[0].sha256 == b[0].sha256
     assert len(a[0].sha256) == 64 and int(a[0].sha256, 16) >= 0
     changed = dict(STUDENT_CONTENT, **{"gan_tf.py": b"# changed\n"})
     other = make_zip(tmp_path / "other.zip", assignment_files(changed))
-    assert discover([other])[0].sha256 != a[0].sha256
+    assert discover([other], ASSIGNMENT)[0].sha256 != a[0].sha256
     # file names count, not only contents
     renamed = Submission("x", tmp_path, files={"gan_tf.py": STUDENT_CONTENT["rnn_layers.py"]})
     assert renamed.sha256 != Submission("y", tmp_path, files={"rnn_layers.py": STUDENT_CONTENT["rnn_layers.py"]}).sha256
     # extra files and notebooks do not change it
     plain = make_zip(tmp_path / "plain.zip", assignment_files(extra=False, notebooks=False))
-    assert discover([plain])[0].sha256 == a[0].sha256
+    assert discover([plain], ASSIGNMENT)[0].sha256 == a[0].sha256
 
 
 def test_sha256_matches_its_definition():
@@ -214,7 +213,7 @@ def test_sha256_matches_its_definition():
 def test_large_files_are_cut_with_a_problem_in_folders(tmp_path):
     big = b"#" * (MAX_FILE_BYTES + 10)
     root = make_assignment(tmp_path / "assignment3", student=dict(STUDENT_CONTENT, **{"gan_tf.py": big}))
-    (sub,) = discover([root])
+    (sub,) = discover([root], ASSIGNMENT)
     assert len(sub.files["gan_tf.py"]) == MAX_FILE_BYTES
     assert sub.files["rnn_layers.py"] == STUDENT_CONTENT["rnn_layers.py"]
     assert len(sub.problems) == 1 and "gan_tf.py" in sub.problems[0] and "cut" in sub.problems[0]
@@ -224,7 +223,7 @@ def test_large_files_are_cut_with_a_problem_in_zips(tmp_path):
     big = b"#" * (MAX_FILE_BYTES + 10)
     path = make_zip(tmp_path / "big.zip", assignment_files(dict(STUDENT_CONTENT, **{"rnn_layers.py": big})),
                     "assignment3/")
-    (sub,) = discover([path])
+    (sub,) = discover([path], ASSIGNMENT)
     assert len(sub.files["rnn_layers.py"]) == MAX_FILE_BYTES
     assert len(sub.problems) == 1 and "rnn_layers.py" in sub.problems[0] and "cut" in sub.problems[0]
 
@@ -239,7 +238,7 @@ def test_a_zip_bomb_is_read_only_up_to_the_limit(tmp_path):
     assert path.stat().st_size < huge // 100
     tracemalloc.start()
     try:
-        (sub,) = discover([path])
+        (sub,) = discover([path], ASSIGNMENT)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -252,24 +251,24 @@ def test_the_shallowest_package_wins(tmp_path):
     files = assignment_files()
     files.update({"backup/cs231n/" + k: v for k, v in old.items()})
     files.update({"a/b/cs231n/" + k: v for k, v in old.items()})
-    (sub,) = discover([make_zip(tmp_path / "two.zip", {"assignment3/" + k: v for k, v in files.items()})])
+    (sub,) = discover([make_zip(tmp_path / "two.zip", {"assignment3/" + k: v for k, v in files.items()})], ASSIGNMENT)
     assert sub.files == STUDENT_CONTENT
     root = tmp_path / "folder"
     write_tree(root, {"assignment3/" + k: v for k, v in files.items()})
     write_tree(root, {"0old/x/cs231n/" + k: v for k, v in old.items()})
-    assert load_folder(root).files == STUDENT_CONTENT  # breadth first: assignment3/cs231n before 0old/x/cs231n
+    assert load_folder(root, ASSIGNMENT).files == STUDENT_CONTENT  # breadth first: assignment3/cs231n before 0old/x/cs231n
 
 
 def test_a_file_of_exactly_the_limit_is_kept_whole(tmp_path):
     exact = b"#" * MAX_FILE_BYTES
     root = make_assignment(tmp_path / "assignment3", student={"rnn_layers.py": exact}, extra=False)
-    (sub,) = discover([root])
+    (sub,) = discover([root], ASSIGNMENT)
     assert sub.files["rnn_layers.py"] == exact and sub.problems == []
 
 
 def test_zip_without_a_package_has_a_problem(tmp_path):
     path = make_zip(tmp_path / "nothing.zip", {"readme.txt": b"hi", "cs231n/layers.py": b"x"})
-    (sub,) = discover([path])
+    (sub,) = discover([path], ASSIGNMENT)
     assert sub.files == {} and sub.problems and "cs231n" in sub.problems[0]
 
 
@@ -278,14 +277,14 @@ def test_zip_without_a_package_has_a_problem(tmp_path):
 
 def test_missing_path_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="does not exist"):
-        discover([tmp_path / "nope"])
+        discover([tmp_path / "nope"], ASSIGNMENT)
 
 
 def test_non_zip_file_is_a_usage_error(tmp_path):
     f = tmp_path / "rnn_layers.py"
     f.write_text("x = 1\n")
     with pytest.raises(UsageError, match="neither a folder nor a .zip"):
-        discover([f])
+        discover([f], ASSIGNMENT)
 
 
 @pytest.mark.parametrize("content", [b"", b"not a zip at all", b"PK\x03\x04garbage" * 10])
@@ -293,7 +292,7 @@ def test_corrupt_zip_given_directly_is_a_usage_error(tmp_path, content):
     f = tmp_path / "broken.zip"
     f.write_bytes(content)
     with pytest.raises(UsageError, match="broken.zip"):
-        discover([f])
+        discover([f], ASSIGNMENT)
 
 
 def test_truncated_zip_given_directly_is_a_usage_error(tmp_path):
@@ -301,14 +300,14 @@ def test_truncated_zip_given_directly_is_a_usage_error(tmp_path):
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(UsageError):
-        discover([path])
+        discover([path], ASSIGNMENT)
 
 
 def test_empty_folder_is_a_usage_error(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(UsageError):
-        discover([empty])
+        discover([empty], ASSIGNMENT)
 
 
 def test_folder_with_only_hidden_and_irrelevant_entries_is_a_usage_error(tmp_path):
@@ -316,7 +315,7 @@ def test_folder_with_only_hidden_and_irrelevant_entries_is_a_usage_error(tmp_pat
     write_tree(root, {".git/config": b"", "__MACOSX/x.zip": b"", "notes.txt": b"", "_private/a": b""})
     (root / ".hidden.zip").write_bytes(b"")
     with pytest.raises(UsageError):
-        discover([root])
+        discover([root], ASSIGNMENT)
 
 
 # --------------------------------------------------------------------------------------------- folders of many
@@ -333,7 +332,7 @@ def test_folder_of_many_with_folders_zips_and_a_corrupt_zip(tmp_path):
     (batch / "__MACOSX").mkdir()
     (batch / ".DS_Store").write_bytes(b"")
     (batch / "frank").mkdir()  # a folder without any submission in it
-    subs = discover([batch])
+    subs = discover([batch], ASSIGNMENT)
     by_id = {s.id: s for s in subs}
     assert sorted(by_id) == ["alice", "bob", "carol", "dave", "eve", "frank"]
     for sid in ("alice", "bob", "carol", "dave"):
@@ -351,7 +350,7 @@ def test_ids_are_unique_and_filesystem_safe(tmp_path):
         make_assignment(batch / name, notebooks=False, extra=False)
     for name in ("alice.zip", "bob smith.zip", "x;y.zip", "a\\b.zip"):
         make_zip(batch / name, assignment_files(extra=False, notebooks=False))
-    subs = discover([batch])
+    subs = discover([batch], ASSIGNMENT)
     ids = [s.id for s in subs]
     assert len(subs) == 10
     assert len(set(ids)) == len(ids), ids
@@ -359,14 +358,14 @@ def test_ids_are_unique_and_filesystem_safe(tmp_path):
         assert_safe_id(i)
     assert "alice" in ids and "émilie" in ids
     # the same paths given twice still give distinct ids
-    again = discover([batch / "alice", batch / "alice", batch / "alice.zip"])
+    again = discover([batch / "alice", batch / "alice", batch / "alice.zip"], ASSIGNMENT)
     assert len({s.id for s in again}) == 3
 
 
 @pytest.mark.parametrize("name", ["..zip", "...zip", "....zip"])
 def test_dot_names_do_not_become_dot_ids(tmp_path, name):
     path = make_zip(tmp_path / name, assignment_files(extra=False, notebooks=False))
-    (sub,) = discover([path])
+    (sub,) = discover([path], ASSIGNMENT)
     assert_safe_id(sub.id)
     assert sub.files == STUDENT_CONTENT
 
@@ -374,27 +373,27 @@ def test_dot_names_do_not_become_dot_ids(tmp_path, name):
 def test_several_paths_are_concatenated(tmp_path):
     a = make_assignment(tmp_path / "one" / "assignment3")
     b = make_zip(tmp_path / "two.zip", assignment_files())
-    subs = discover([a, b])
+    subs = discover([a, b], ASSIGNMENT)
     assert [s.path for s in subs] == [a, b]
 
 
 def test_load_folder_and_load_zip_take_an_explicit_id(tmp_path):
     root = make_assignment(tmp_path / "assignment3")
-    assert load_folder(root, "given").id == "given"
-    assert load_zip(make_zip(tmp_path / "z.zip", assignment_files()), "given2").id == "given2"
+    assert load_folder(root, ASSIGNMENT, "given").id == "given"
+    assert load_zip(make_zip(tmp_path / "z.zip", assignment_files()), ASSIGNMENT, "given2").id == "given2"
 
 
 # --------------------------------------------------------------------------------------------- staging
 
 
 def reference_package() -> Path:
-    return staging.REFERENCE_ROOT / "cs231n"
+    return ASSIGNMENT.reference / "cs231n"
 
 
 def test_stage_lays_out_the_provided_modules_and_the_student_files(tmp_path):
     root = make_assignment(tmp_path / "assignment3")
-    (sub,) = discover([root])
-    dest = staging.stage(sub, tmp_path / "stage")
+    (sub,) = discover([root], ASSIGNMENT)
+    dest = staging.stage(sub, tmp_path / "stage", ASSIGNMENT)
     pkg = dest / "cs231n"
     ref = reference_package()
     for path in ref.rglob("*.py"):
@@ -413,7 +412,7 @@ def test_stage_lays_out_the_provided_modules_and_the_student_files(tmp_path):
 
 def test_stage_never_copies_the_reference_solutions(tmp_path):
     sub = Submission("partial", tmp_path, files={"classifiers/rnn.py": b"# only this\n"})
-    dest = staging.stage(sub, tmp_path / "stage")
+    dest = staging.stage(sub, tmp_path / "stage", ASSIGNMENT)
     pkg = dest / "cs231n"
     assert not (pkg / "rnn_layers.py").exists()
     assert (pkg / "classifiers" / "rnn.py").read_bytes() == b"# only this\n"
@@ -426,7 +425,7 @@ def test_stage_never_copies_the_reference_solutions(tmp_path):
 
 
 def test_stage_of_an_empty_submission_has_no_student_file(tmp_path):
-    dest = staging.stage(Submission("empty", tmp_path), tmp_path / "stage")
+    dest = staging.stage(Submission("empty", tmp_path), tmp_path / "stage", ASSIGNMENT)
     staged = {p.relative_to(dest / "cs231n").as_posix() for p in (dest / "cs231n").rglob("*.py")}
     assert staged and not staged & set(STUDENT_FILES)
     assert "gradient_check.py" in staged and "layers.py" in staged
@@ -434,9 +433,9 @@ def test_stage_of_an_empty_submission_has_no_student_file(tmp_path):
 
 def test_stage_of_a_discovered_zip_without_rnn_layers(tmp_path):
     student = {k: v for k, v in STUDENT_CONTENT.items() if k != "rnn_layers.py"}
-    (sub,) = discover([make_zip(tmp_path / "s.zip", assignment_files(student), "assignment3/")])
+    (sub,) = discover([make_zip(tmp_path / "s.zip", assignment_files(student), "assignment3/")], ASSIGNMENT)
     assert "rnn_layers.py" not in sub.files
-    pkg = staging.stage(sub, tmp_path / "stage") / "cs231n"
+    pkg = staging.stage(sub, tmp_path / "stage", ASSIGNMENT) / "cs231n"
     assert not (pkg / "rnn_layers.py").exists()
     assert (pkg / "classifiers" / "rnn.py").read_bytes() == STUDENT_CONTENT["classifiers/rnn.py"]
 

@@ -16,6 +16,7 @@ from conftest import ROOT, failing, grade, write_submission
 from exercises.vision import images
 from exercises.vision.loops import find_loops
 from grader.cli import main
+from exercises.assignment import RUNTIMES
 from grader.runtimes import worker_env
 from grader.worker.client import Executor, StudentError
 
@@ -34,7 +35,7 @@ def probe(tmp_path_factory):
     root = tmp_path_factory.mktemp("probe")
     shutil.copytree(ROOT / "reference" / "cs231n", root / "cs231n", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copyfile(DATA / "vision_probe.py", root / "cs231n" / "vision_probe.py")
-    executor = Executor(root, "the probe", env=worker_env("tensorflow"))
+    executor = Executor(root, "the probe", "cs231n", env=worker_env(RUNTIMES["tensorflow"]))
     executor.deadline = time.monotonic() + 600
     yield executor
     executor.close()
@@ -94,11 +95,13 @@ def test_checkpoint_written_as_the_course_did_loads(probe, tmp_path):
 
 
 def test_squeezenet_weights_option_grades_with_the_checkpoint(probe, tmp_path):
+    from exercises.assignment import ASSIGNMENT
     from exercises.vision.options import _weights
+    from grader.config import GradingConfig
 
     path = tmp_path / "squeezenet.ckpt"
     _, weights = probe.call("vision_probe.write_checkpoint", str(path), 5)
-    fixture = _weights(str(path))
+    fixture = _weights(str(path), GradingConfig(seed=0, assignment=ASSIGNMENT))
     assert all(np.array_equal(a, b) for a, b in zip(fixture.arrays, weights))
     only = ("net_visualization_tensorflow.compute_saliency_maps/notebook,"
             "style_transfer_tensorflow.gram_matrix/notebook,style_transfer_tensorflow/style-transfer")

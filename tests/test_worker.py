@@ -177,7 +177,7 @@ def package_root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def shared(package_root):
     """One worker for the tests that leave it healthy."""
-    ex = Executor(package_root, "test")
+    ex = Executor(package_root, "test", "cs231n")
     yield ex
     ex.close()
 
@@ -185,7 +185,7 @@ def shared(package_root):
 @pytest.fixture
 def executor(package_root):
     """A worker of its own, for tests that crash, hang or count starts."""
-    ex = Executor(package_root, "test")
+    ex = Executor(package_root, "test", "cs231n")
     yield ex
     ex.close()
 
@@ -397,7 +397,7 @@ def test_student_output_is_captured_not_printed(shared, capfd):
 
 
 def test_printing_past_the_file_size_limit_keeps_the_start_and_the_result(package_root):
-    limited = Executor(package_root, "test", env={**os.environ, "GRADER_LIMITS": "fsize=%d" % (64 * 2**20)})
+    limited = Executor(package_root, "test", "cs231n", env={**os.environ, "GRADER_LIMITS": "fsize=%d" % (64 * 2**20)})
     limited.deadline = time.monotonic() + 60
     try:
         assert limited.call("m.floods", 100) == 100  # 100 MB, past the worker's 64 MB file-size limit
@@ -557,4 +557,4 @@ def test_close_of_an_idle_worker_and_twice(executor):
     executor.close()
     assert_process_gone(proc)
     executor.close()  # nothing left to close
-    assert Executor(Path("/nonexistent"), "never started").close() is None
+    assert Executor(Path("/nonexistent"), "never started", "cs231n").close() is None

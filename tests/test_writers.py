@@ -14,7 +14,8 @@ import pytest
 from grader import hookspecs
 from grader.config import GradingConfig
 from grader.model import CheckResult, ExerciseSummary, FunctionVerdict, GraderInfo, Metric, Report, SubmissionInfo
-from grader.terminal import markdown_summary, print_check_summary
+from grader.terminal import print_check_summary
+from grader.writers.markdown import markdown_summary
 from grader.writers import WRITER_PLUGINS, gradescope, grades_csv, html_report, json_report, junit
 from grader.writers.gradescope import gradescope_results
 from grader.writers.html_report import render_report
@@ -121,7 +122,8 @@ def test_json_report_schema_and_nan_as_null(report, tmp_path):
     doc = json.loads(text)
     assert doc["schema"] == "grader.report/1"
     assert doc["submission"] == {"id": "alice", "path": "/subs/alice", "sha256": "ab" * 32}
-    assert doc["grader"] == {"version": "0.1.0", "seed": 1, "isolation": "bwrap", "strict_env": False, "compat": []}
+    assert doc["grader"] == {"version": "0.1.0", "seed": 1, "isolation": "bwrap", "strict_env": False, "compat": [],
+                             "plugins": []}
     assert (doc["score"], doc["max_score"]) == (2.0, 12.0)
     for check in doc["checks"]:
         assert {"id", "exercise", "targets", "status", "score", "max_score", "message", "metric",

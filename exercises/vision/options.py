@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,7 @@ from typing import Any
 import numpy as np
 
 from exercises.vision import images
-from grader import hookimpl
-from grader.config import GradingConfig
-from grader.submission import UsageError
+from grader.api import GradingConfig, UsageError, WorkerProblem, hookimpl, reference_worker
 
 DEFAULT_WEIGHTS_SEED = 231
 CHECKPOINT_TIMEOUT_S = 180.0
@@ -49,7 +46,7 @@ class Weights:
 def vision_fixtures(config: GradingConfig) -> dict[str, Any]:
     """The images and the model's weights, loaded once per grading run into the grader's process."""
     weights, imagenet, styles = (config.option(k) for k in ("squeezenet_weights", "imagenet_val", "styles_dir"))
-    return {"weights": _weights(str(weights) if weights else None),
+    return {"weights": _weights(str(weights) if weights else None, config),
             "imagenet": _imagenet(str(imagenet) if imagenet else None),
             "style_paths": _style_paths(str(styles) if styles else None)}
 
@@ -72,31 +69,27 @@ def _style_paths(folder: str | None) -> tuple[Path, Path]:
         raise UsageError("--styles-dir: %s" % exc) from None
 
 
-@functools.lru_cache(maxsize=2)
-def _weights(path: str | None) -> Weights | None:
-    """None for the seeded default; else the checkpoint's arrays, read by the reference's own code."""
+_WEIGHTS: dict[str, Weights] = {}
+
+
+def _weights(path: str | None, config: GradingConfig) -> Weights | None:
+    """None for the seeded default; else the checkpoint's arrays, read once by the reference's own code."""
     if path is None:
         return None
+    if path in _WEIGHTS:
+        return _WEIGHTS[path]
     if not Path(path + ".index").is_file():
         raise UsageError("--squeezenet-weights: %s.index not found (give the path without .index, as the "
                          "notebooks' SAVE_PATH)" % path)
-    from grader.runtimes import worker_env
-    from grader.staging import REFERENCE_ROOT
-    from grader.worker.client import Executor, WorkerProblem
-
-    if REFERENCE_ROOT is None:
-        raise UsageError("--squeezenet-weights needs the grader's reference package (an instructor's install)")
-    reader = Executor(REFERENCE_ROOT, "the checkpoint reader", env=worker_env("tensorflow"))
-    reader.deadline = time.monotonic() + CHECKPOINT_TIMEOUT_S
     try:
-        arrays = reader.call("vision_harness.checkpoint_arrays", str(Path(path).resolve()))
+        with reference_worker(config, "tensorflow", "--squeezenet-weights", CHECKPOINT_TIMEOUT_S) as reader:
+            arrays = reader.call("vision_harness.checkpoint_arrays", str(Path(path).resolve()))
     except WorkerProblem as exc:
         raise UsageError("--squeezenet-weights: could not load %s: %s" % (path, exc)) from None
-    finally:
-        reader.close()
     if not isinstance(arrays, list) or not all(isinstance(a, np.ndarray) for a in arrays):
         raise UsageError("--squeezenet-weights: %s did not give SqueezeNet weights" % path)
     digest = hashlib.sha256()
     for a in arrays:
         digest.update(str(a.shape).encode() + a.astype(np.float32).tobytes())
-    return Weights(digest.hexdigest(), tuple(arrays))
+    _WEIGHTS[path] = Weights(digest.hexdigest(), tuple(arrays))
+    return _WEIGHTS[path]

@@ -27,7 +27,7 @@ import numpy as np
 
 from grader.checks import Exercise
 from grader.config import GradingConfig
-from grader.submission import STUDENT_FILES
+from grader.assignment import Assignment
 
 PROJECT_PACKAGES = frozenset({"grader", "exercises", "reference"})
 """Top-level packages whose code is followed; a check's own package (a third-party pack) is added to them."""
@@ -35,11 +35,11 @@ PROJECT_PACKAGES = frozenset({"grader", "exercises", "reference"})
 _SCALARS = (type(None), bool, int, float, complex, str, bytes)
 
 
-def check_fingerprints(exercises: list[Exercise], config: GradingConfig, reference_root: Path | None
+def check_fingerprints(exercises: list[Exercise], config: GradingConfig, assignment: Assignment
                        ) -> dict[str, str]:
     """The fingerprint of every check of ``exercises`` (hex sha256), by check id."""
     hasher = CodeHasher()
-    provided = _sources_digest(reference_root, None)
+    provided = _sources_digest(assignment, None)
     options = json.dumps(config.options, sort_keys=True, default=str)
     prints = {}
     for ex in exercises:
@@ -51,7 +51,7 @@ def check_fingerprints(exercises: list[Exercise], config: GradingConfig, referen
                 "instructor_only": check.instructor_only, "modules": list(check.modules),
                 "timeout_s": config.timeout_s * check.timeout_factor,
                 "code": hasher.digest(check.run, _package_of(check.run)), "fixtures": fixtures,
-                "reference": _sources_digest(reference_root, check.modules), "provided": provided,
+                "reference": _sources_digest(assignment, check.modules), "provided": provided,
                 "options": options,
             })
     return prints
@@ -65,14 +65,15 @@ def _package_of(obj: Any) -> str:
     return (getattr(obj, "__module__", None) or "").split(".")[0]
 
 
-def _sources_digest(reference_root: Path | None, modules: tuple[str, ...] | None) -> str:
+def _sources_digest(assignment: Assignment, modules: tuple[str, ...] | None) -> str:
     """The reference's sources of ``modules`` (student modules), or of every provided module when None."""
+    reference_root = assignment.reference
     if reference_root is None:
         return ""
-    package = reference_root / "cs231n"
+    package = reference_root / assignment.package
     if modules is None:
         files = [p.relative_to(package).as_posix() for p in sorted(package.rglob("*.py"))]
-        files = [f for f in files if f not in STUDENT_FILES]
+        files = [f for f in files if f not in assignment.student_files]
     else:
         files = sorted(m.replace(".", "/") + ".py" for m in modules)
     digest = hashlib.sha256()

@@ -27,8 +27,7 @@ from grader.gradebook.store import Attempt, Gradebook
 from grader.model import CheckResult
 from grader.progress import BatchProgress
 from grader.runner import Grader
-from grader.session import build_fixtures, collect_misconceptions
-from grader.staging import REFERENCE_ROOT
+from grader.session import build_fixtures, collect_misconceptions, inspector
 from grader.submission import Submission
 from grader.worker.client import descendants
 from grader.writers._format import json_safe
@@ -120,7 +119,7 @@ def grade_class(gradebook: Gradebook, submissions: list[Submission], exercises: 
     ``selected`` the checks this run may grade. A KeyboardInterrupt stops the run cleanly: what was decided
     stays recorded, the outputs are written from the gradebook, and ``interrupted`` is set.
     """
-    fingerprints = check_fingerprints(exercises, config, REFERENCE_ROOT)
+    fingerprints = check_fingerprints(exercises, config, config.assignment)
     abandoned = gradebook.close_abandoned_runs()
     chosen = [c for ex in selected for c in ex.checks]
     run_id = gradebook.start_run(
@@ -164,7 +163,7 @@ def _grade_tasks(gradebook: Gradebook, run: ClassRun, exercises: list[Exercise],
 
     def grade_one(task: Task, progress: BatchProgress) -> None:
         if not hasattr(local, "grader"):
-            local.grader = Grader(selected, config, fixtures, catalog=misconceptions)
+            local.grader = Grader(selected, config, fixtures, catalog=misconceptions, inspect=inspector(pm, config))
             with lock:
                 graders.append(local.grader)
         start = time.monotonic()

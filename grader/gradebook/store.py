@@ -39,7 +39,7 @@ class Attempt:
 
 def content_digest(sub: Submission) -> tuple[str, dict[str, str]]:
     """The digest of the student files and notebooks together, and the sha256 of each (by name)."""
-    files = {**{"cs231n/" + n: hashlib.sha256(b).hexdigest() for n, b in sub.files.items()},
+    files = {**{"package/" + n: hashlib.sha256(b).hexdigest() for n, b in sub.files.items()},
              **{n: hashlib.sha256(b).hexdigest() for n, b in sub.notebooks.items()}}
     digest = hashlib.sha256(json.dumps(sorted(files.items())).encode()).hexdigest()
     return digest, files

@@ -1,11 +1,12 @@
 """The grader's side of a worker: start it, send requests with deadlines, kill and replace it when needed.
 
-``Executor`` is what checks use: ``call``, ``new``, ``method``, ``sweep``... on the ``cs231n`` package
+``Executor`` is what checks use: ``call``, ``new``, ``method``, ``sweep``... on the graded package
 that a worker has loaded. A timeout or a crash kills the worker's whole process group; the next request
 starts a fresh worker, so one hung function never stops the rest of the grading.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -14,7 +15,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -58,12 +59,12 @@ class WorkerCrashed(WorkerProblem):
 class WorkerProcess:
     """One running worker process with its two pipes."""
 
-    def __init__(self, root: Path, env: dict[str, str] | None = None, command_prefix: Sequence[str] = (),
+    def __init__(self, root: Path, package: str, env: dict[str, str] | None = None, command_prefix: Sequence[str] = (),
                  cwd: Path | None = None):
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         cmd = [*command_prefix, sys.executable, "-I", "-m", "grader.worker.server",
-               str(root), str(to_worker_r), str(from_worker_w)]
+               str(root), package, str(to_worker_r), str(from_worker_w)]
         env = dict(os.environ if env is None else env)
         env.update(SINGLE_THREADED)
         self.started = time.monotonic()
@@ -155,15 +156,17 @@ class ExecutorStats:
 
 
 class Executor:
-    """Runs requests against one ``cs231n`` package (a submission's or the reference) in a worker."""
+    """Runs requests against one package (a submission's or the reference) in a worker."""
 
     live = True
     """False for stand-ins that answer from recorded data (see ``grader.bundle``)."""
 
-    def __init__(self, root: Path, label: str, env: dict[str, str] | None = None,
+    def __init__(self, root: Path, label: str, package: str, env: dict[str, str] | None = None,
                  command_prefix: Sequence[str] = (), stats: ExecutorStats | None = None, cwd: Path | None = None):
+        """A worker over ``root/<package>``, started on the first request."""
         self.root = Path(root)
         self.label = label
+        self.package = package
         self.env = env
         self.command_prefix = tuple(command_prefix)
         self.cwd = cwd
@@ -192,7 +195,7 @@ class Executor:
             if self.worker is not None:
                 self.worker.kill()
             t0 = time.monotonic()
-            self.worker = WorkerProcess(self.root, self.env, self.command_prefix, self.cwd)
+            self.worker = WorkerProcess(self.root, self.package, self.env, self.command_prefix, self.cwd)
             self.tainted = False
             self.taint = []
             self.stats.starts += 1
@@ -204,6 +207,15 @@ class Executor:
                 self.deadline = None if check_deadline is None else check_deadline + started
             self.stats.start_s += started
         return self.worker
+
+    @contextlib.contextmanager
+    def time_limit(self, seconds: float) -> Iterator["Executor"]:
+        """Requests made inside must answer within ``seconds`` from now (the deadline before is restored)."""
+        before, self.deadline = self.deadline, time.monotonic() + seconds
+        try:
+            yield self
+        finally:
+            self.deadline = before
 
     def close(self) -> None:
         if self.worker is not None:

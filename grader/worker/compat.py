@@ -302,7 +302,7 @@ PATCHES = {"tensorflow.python.ops.resource_variable_ops": _patch_variables,
 """Modules patched as soon as they are imported (a numpy-only worker never imports them)."""
 
 
-def install(root: str, package: str = "cs231n") -> None:
+def install(root: str, package: str) -> None:
     """Install every shim for the code of ``root/package`` (call before any of it runs)."""
     global _roots
     _roots = tuple({os.path.join(folder, package, "") for folder in (root, os.path.realpath(root))})

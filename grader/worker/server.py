@@ -1,7 +1,7 @@
 """The worker: the only process that runs student code. It answers requests until its input closes.
 
-Started by ``grader.worker.client`` as ``python -I -m grader.worker.server ROOT READ_FD WRITE_FD``, where
-``ROOT`` holds the ``cs231n`` package to grade. It only imports the standard library, numpy and the
+Started by ``grader.worker.client`` as ``python -I -m grader.worker.server ROOT PACKAGE READ_FD WRITE_FD``,
+where ``ROOT`` holds the package to grade. It only imports the standard library, numpy and the
 protocol; it decides nothing: every value it computes goes back as plain data for the grader to judge.
 
 Requests (``op``): ``import`` a module, ``call`` a function/class/method (``echo_args`` also sends the
@@ -38,12 +38,12 @@ from grader.worker.capture import Capture
 from grader.worker.protocol import Channel, Handle, describe_type
 from grader.worker.substitution import Substitution
 
-PACKAGE = "cs231n"
 STDOUT_CAP = 64 * 1024
 
 
 class Worker:
-    def __init__(self, root: str, channel: Channel, capture: Capture):
+    def __init__(self, root: str, package: str, channel: Channel, capture: Capture):
+        self.package = package
         self.root = os.path.realpath(root)
         self.scratch = sorted({self.root, root, os.getcwd()} - {os.sep}, key=len, reverse=True)
         """Folders whose paths messages show relative to them (the package, the worker's writable folder)."""
@@ -101,7 +101,7 @@ class Worker:
 
     def substituted(self, mapping: Any) -> Any:
         """The request's function substitutions (see ``grader.worker.substitution``), or nothing."""
-        return Substitution(PACKAGE, mapping) if mapping else contextlib.nullcontext()
+        return Substitution(self.package, mapping) if mapping else contextlib.nullcontext()
 
     def reset_capture(self) -> None:
         self.capture.reset()
@@ -164,13 +164,13 @@ class Worker:
         module_name, _, attr = str(fn).rpartition(".")
         module = self.load(module_name)
         if not hasattr(module, attr):
-            raise AttributeError("cs231n.%s has no attribute %r" % (module_name, attr))
+            raise AttributeError("%s.%s has no attribute %r" % (self.package, module_name, attr))
         return getattr(module, attr)
 
     def load(self, module: str) -> Any:
-        """Import ``cs231n.<module>``; what a first import changes (say numpy patched at the module's top) is
+        """Import ``<package>.<module>``; what a first import changes (say numpy patched at the module's top) is
         the module's normal state, which every fresh worker gets too: not tampering."""
-        name = "%s.%s" % (PACKAGE, module)
+        name = "%s.%s" % (self.package, module)
         fresh = name not in sys.modules
         try:
             return importlib.import_module(name)
@@ -363,16 +363,16 @@ def leftovers() -> int:
 
 
 def main(argv: list[str]) -> None:
-    root, read_fd, write_fd = argv[0], int(argv[1]), int(argv[2])
+    root, package, read_fd, write_fd = argv[0], argv[1], int(argv[2]), int(argv[3])
     capture = Capture(STDOUT_CAP)
     adopt_orphans()
     confine(os.environ.pop("GRADER_LIMITS", None), os.environ.pop("GRADER_WORKER_UID", None))
     if os.environ.pop(compat.ENV, None) == "1":
-        compat.install(root, PACKAGE)
+        compat.install(root, package)
     channel = Channel(read_fd, write_fd)
     capture.install()
     sys.path.insert(0, root)
-    Worker(root, channel, capture).serve()
+    Worker(root, package, channel, capture).serve()
 
 
 if __name__ == "__main__":

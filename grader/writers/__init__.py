@@ -8,5 +8,6 @@ WRITER_PLUGINS = (
     "grader.writers.grades_csv",
     "grader.writers.notebooks_html",
     "grader.writers.dashboard",
+    "grader.writers.markdown",
 )
 """Dotted names of the built-in writer plugins, registered by the core."""

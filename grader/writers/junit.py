@@ -67,3 +67,12 @@ def write_junit(report: Report, path: Path) -> None:
 def grader_write_report(report: Report, out_dir: Path, config: GradingConfig) -> None:
     """Write ``out_dir/junit.xml``."""
     write_junit(report, out_dir / "junit.xml")
+
+
+@hookimpl
+def grader_export(report: Report, kind: str, path: Path) -> bool | None:
+    """``grader check --junit FILE``."""
+    if kind != "junit":
+        return None
+    write_junit(report, path)
+    return True

@@ -21,7 +21,6 @@ from grader.atomic import write_atomic
 from grader.config import GradingConfig
 from grader.model import Report
 from grader.notebooks import html_name, parse_notebook
-from grader.submission import NOTEBOOKS
 from grader.writers._math import MATHML_TAGS, MathMLRendering, markdown_with_math, mathml_attribute
 
 if TYPE_CHECKING:
@@ -225,7 +224,7 @@ def error_page(name: str, reason: str) -> str:
 def grader_write_report(report: Report, out_dir: Path, config: GradingConfig) -> None:
     """Write ``out_dir/notebooks/<name>.html`` for each notebook, then drop the notebooks' bytes from the report."""
     sources, report.notebook_sources = report.notebook_sources, {}
-    shown = {name: data for name, data in sources.items() if name in NOTEBOOKS}
+    shown = {name: data for name, data in sources.items() if Path(name).name == name and name.endswith(".ipynb")}
     if not shown:
         return
     for name, data in shown.items():
