@@ -18,6 +18,7 @@ EXERCISE_PLUGINS = (
     "exercises.network_visualization",
     "exercises.style_transfer",
     "exercises.gan",
+    "exercises.gans.misconceptions",
 )
 
 DEFAULT_PLUGINS = EXERCISE_PLUGINS + WRITER_PLUGINS
