@@ -49,7 +49,7 @@ SAMPLE = (
     Misconception(
         "sample.start-in-column-0", MODEL + "sample",
         "your sample writes <START> into column 0 of the captions, so every word is stored one slot late",
-        "<START> is only the first input: column 0 must hold the first sampled word",
+        "<START> is only the first input, and column 0 must hold the first sampled word",
         implementation=IMPL + "sample_start_in_column_0"),
     Misconception(
         "sample.start-not-reset", MODEL + "sample",
@@ -69,8 +69,8 @@ SAMPLE = (
         raises=r"^UnboundLocalError: .*'(c|\w*_c|c_\w+|\w*cell\w*)'"),
     Misconception(
         "sample.array-as-number", MODEL + "sample",
-        "your sample uses an array where NumPy needs a single number (int(x), or captions[n, t] = x, with x of "
-        "shape (1,)), which NumPy 2 refuses (NumPy 1, in 2020, accepted one-element arrays)",
+        "your sample passes an array where NumPy needs a single number (int(x) or captions[n, t] = x, with x = "
+        "np.argmax(scores, axis=1)), which NumPy 2 refuses even for a one-element array (NumPy 1 accepted that)",
         "take the number out with x.item() or x[0], or decode the whole batch at once with (N,) arrays",
         raises=r"^(TypeError: only (0-dimensional|size-1|length-1) arrays can be converted to Python scalars"
                r"|ValueError: setting an array element with a sequence)"),

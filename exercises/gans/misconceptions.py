@@ -34,7 +34,7 @@ MISCONCEPTIONS = (
         "discriminator_loss.labels-other-batch", T + "discriminator_loss",
         "your discriminator_loss sizes one batch's labels from the other batch, which breaks when the real and "
         "fake batches differ in size (MNIST's last batch holds 96 real images for 128 fakes)",
-        "make each batch's labels from its own logits: tf.ones_like(logits_real), tf.zeros_like(logits_fake)",
+        "make each batch's labels from its own logits, tf.ones_like(logits_real) and tf.zeros_like(logits_fake)",
         # today's tf_keras and TF 2.2-2.4: "logits and labels must have the same shape ((96, 1) vs (128, 1))";
         # Keras 3: "... must have the same shape. Received: target.shape=(128, 1), output.shape=(96, 1)";
         # broadcasting ops: "Incompatible shapes: [128,1] vs. [96,1]"
