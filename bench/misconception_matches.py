@@ -1,12 +1,14 @@
 """Benchmark: does each buggy sample get its own diagnosis, and which other misconceptions would match it too?
 
-    python bench/misconception_matches.py [--seeds 5] [--first-seed 1] [--samples a,b,...] [--reference]
+    python bench/misconception_matches.py [--seeds 5] [--first-seed 1] [--samples a,b,...]
+                                          [--reference | --reference-only]
 
 Grades every sample of ``tests/test_diagnoses.py`` (with its ``--only`` selection there) at each seed. For each
 failing check it records the diagnosis the grader gave and, separately, EVERY catalogued misconception of the
 functions at fault that matches on its own (declared, exception signature, or answers within tolerance),
 not only the closest. A match other than the sample's own diagnosis is an accidental one: the figure the
-catalogue must keep at zero. ``--reference`` grades the reference too (it must get no diagnosis at all).
+catalogue must keep at zero. ``--reference`` grades the reference too, on all the samples' selections (it must
+get no diagnosis at all); ``--reference-only`` grades only the reference.
 
 It also prints what diagnosis costs: the seconds ``Grader.diagnose`` took (the extra time over
 ``--diagnose-budget 0``; it includes starting the misconception worker, once per grading thread) per
@@ -80,6 +82,7 @@ def main() -> int:
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--samples", default="", help="comma-separated sample names (default: all)")
     parser.add_argument("--reference", action="store_true", help="grade the reference on every selection too")
+    parser.add_argument("--reference-only", action="store_true", help="grade only the reference")
     args = parser.parse_args()
     names = [s for s in args.samples.split(",") if s] or sorted(EXPECTED_DIAGNOSES)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
@@ -89,7 +92,7 @@ def main() -> int:
     accidental: dict[str, list[str]] = defaultdict(list)
     problems = 0
     print("%-30s %5s %6s %9s %9s  %s" % ("sample", "seeds", "own", "cold s/dx", "warm s/dx", "other matches"))
-    for name in names:
+    for name in names if not args.reference_only else ():
         sample = make_buggy.make(name, root)
         own = set(EXPECTED_DIAGNOSES[name].values())
         hits, cold, warm = 0, [], []
@@ -118,7 +121,7 @@ def main() -> int:
                                                  "%.2f" % statistics.median(warm) if warm else "-",
                                                  ", ".join(accidental[name]) or "none",
                                                  "; all checks passed at %d seed(s)" % invisible if invisible else ""))
-    if args.reference:
+    if args.reference or args.reference_only:
         grader = make_grader(",".join(sorted({ONLY[n] for n in names})), catalog)
         wrong = 0
         try:
