@@ -28,6 +28,7 @@ EXERCISE_PLUGINS = (
     "exercises.network_visualization",
     "exercises.style_transfer",
     "exercises.gan",
+    "exercises.gans.misconceptions",
 )
 """The assignment this repository grades (CS231n 2020 assignment 3) and its exercise packs."""
 

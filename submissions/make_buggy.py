@@ -52,6 +52,106 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
          "    cache = step_caches\n    return h, cache\n\n\ndef lstm_backward"),
         ("            dh[:, t, :] + dprev_h, dprev_c, cache[t])", "            dh[:, t, :] + dprev_h, dprev_c, cache.pop())"),
     ]),
+    "bug_lstm_tanh_exp": ("rnn_layers.py", "lstm_step_forward computes both tanh as (e^z - e^-z) / (e^z + e^-z), "
+                          "which overflows to NaN for large pre-activations", [
+        ("    g = np.tanh(a[:, 3 * H:])\n",
+         "    a_g = a[:, 3 * H:]\n    g = (np.exp(a_g) - np.exp(-a_g)) / (np.exp(a_g) + np.exp(-a_g))\n"),
+        ("    tanh_c = np.tanh(next_c)\n",
+         "    tanh_c = (np.exp(next_c) - np.exp(-next_c)) / (np.exp(next_c) + np.exp(-next_c))\n"),
+    ]),
+    "bug_lstm_backward_no_carry": ("rnn_layers.py", "lstm_backward drops the hidden state's gradient carried from "
+                                   "the next step", [
+        ("            dh[:, t, :] + dprev_h, dprev_c, cache[t])\n", "            dh[:, t, :], dprev_c, cache[t])\n"),
+    ]),
+    "bug_lstm_backward_dc_reset": ("rnn_layers.py", "lstm_backward sets dprev_c to zero inside its loop: the cell "
+                                   "state's gradient never reaches the earlier steps", [
+        ("    for t in reversed(range(T)):\n        dx_t, dprev_h, dprev_c, dWx_t",
+         "    for t in reversed(range(T)):\n        dprev_c = np.zeros_like(dh[:, 0, :])\n"
+         "        dx_t, dprev_h, dprev_c, dWx_t"),
+    ]),
+    "bug_sample_start_not_reset": ("classifiers/rnn.py", "sample() decodes one image at a time and sets the input "
+                                   "word to <START> only once, before the first image", [
+        ("""        h, _ = affine_forward(features, W_proj, b_proj)
+        c = np.zeros_like(h)
+        word = np.full(N, self._start, dtype=np.int64)
+        for t in range(max_length):
+            x = W_embed[word]
+            if self.cell_type == "rnn":
+                h, _ = rnn_step_forward(x, h, Wx, Wh, b)
+            else:
+                h, c, _ = lstm_step_forward(x, h, c, Wx, Wh, b)
+            scores = h.dot(W_vocab) + b_vocab
+            word = np.argmax(scores, axis=1)
+            captions[:, t] = word
+""", """        h0, _ = affine_forward(features, W_proj, b_proj)
+        word = self._start
+        for n in range(N):
+            h = h0[n:n + 1]
+            c = np.zeros_like(h)
+            for t in range(max_length):
+                x = W_embed[[word]]
+                if self.cell_type == "rnn":
+                    h, _ = rnn_step_forward(x, h, Wx, Wh, b)
+                else:
+                    h, c, _ = lstm_step_forward(x, h, c, Wx, Wh, b)
+                scores = h.dot(W_vocab) + b_vocab
+                word = int(np.argmax(scores[0]))
+                captions[n, t] = word
+"""),
+    ]),
+    "bug_sample_int_of_array": ("classifiers/rnn.py", "sample() decodes one image at a time, keeping a batch axis "
+                                "of 1, and converts the (1,) argmax with int(): a TypeError under NumPy 2", [
+        ("""        h, _ = affine_forward(features, W_proj, b_proj)
+        c = np.zeros_like(h)
+        word = np.full(N, self._start, dtype=np.int64)
+        for t in range(max_length):
+            x = W_embed[word]
+            if self.cell_type == "rnn":
+                h, _ = rnn_step_forward(x, h, Wx, Wh, b)
+            else:
+                h, c, _ = lstm_step_forward(x, h, c, Wx, Wh, b)
+            scores = h.dot(W_vocab) + b_vocab
+            word = np.argmax(scores, axis=1)
+            captions[:, t] = word
+""", """        h0, _ = affine_forward(features, W_proj, b_proj)
+        for n in range(N):
+            h = h0[n:n + 1]
+            c = np.zeros_like(h)
+            word = self._start
+            for t in range(max_length):
+                x = W_embed[[word]]
+                if self.cell_type == "rnn":
+                    h, _ = rnn_step_forward(x, h, Wx, Wh, b)
+                else:
+                    h, c, _ = lstm_step_forward(x, h, c, Wx, Wh, b)
+                scores = h.dot(W_vocab) + b_vocab
+                word = int(np.argmax(scores, axis=1))
+                captions[n, t] = word
+"""),
+    ]),
+    "bug_sample_h_c_swapped": ("classifiers/rnn.py", "sample() calls lstm_step_forward(x, c, h, ...): the cell state "
+                               "as prev_h and the hidden state as prev_c", [
+        ("                h, c, _ = lstm_step_forward(x, h, c, Wx, Wh, b)\n            scores",
+         "                h, c, _ = lstm_step_forward(x, c, h, Wx, Wh, b)\n            scores"),
+    ]),
+    "bug_sample_next_c_unbound": ("classifiers/rnn.py", "sample() assigns next_c only in the LSTM branch but reads it "
+                                  "for both cells: UnboundLocalError for cell_type='rnn'", [
+        ("""            if self.cell_type == "rnn":
+                h, _ = rnn_step_forward(x, h, Wx, Wh, b)
+            else:
+                h, c, _ = lstm_step_forward(x, h, c, Wx, Wh, b)
+            scores""", """            if self.cell_type == "rnn":
+                next_h, _ = rnn_step_forward(x, h, Wx, Wh, b)
+            else:
+                next_h, next_c, _ = lstm_step_forward(x, h, c, Wx, Wh, b)
+            h, c = next_h, next_c
+            scores"""),
+    ]),
+    "bug_sample_unk_masked": ("classifiers/rnn.py", "sample() masks <UNK> out of the argmax", [
+        ("            scores = h.dot(W_vocab) + b_vocab\n            word = np.argmax(scores, axis=1)",
+         "            scores = h.dot(W_vocab) + b_vocab\n            scores[:, self.word_to_idx[\"<UNK>\"]] = -np.inf\n"
+         "            word = np.argmax(scores, axis=1)"),
+    ]),
     # --- network visualization and style transfer (net_visualization_tensorflow.py, style_transfer_tensorflow.py)
     "bug_saliency_max_score": ("net_visualization_tensorflow.py", "saliency of the highest score instead of the "
                                "correct class's", [
@@ -143,6 +243,13 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
         ("    scores_fake = tf.convert_to_tensor(scores_fake)\n"
          "    return 0.5 * tf.reduce_mean(tf.square(scores_fake - 1.0))",
          "    return 0.5 * np.mean((np.asarray(scores_fake) - 1.0) ** 2)"),
+    ]),
+    "bug_solvers_ignore_arguments": ("gan_tf.py", "get_solvers always builds Adam(1e-3, beta_1=0.5), whatever "
+                                     "learning_rate and beta1 it is given", [
+        ("    D_solver = tf.keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta1)\n"
+         "    G_solver = tf.keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta1)",
+         "    D_solver = tf.keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.5)\n"
+         "    G_solver = tf.keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.5)"),
     ]),
 }
 

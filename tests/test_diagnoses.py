@@ -16,10 +16,35 @@ EXPECTED_DIAGNOSES = {
         "rnn_layers.word_embedding_backward/numeric-gradient": "word_embedding_backward.assign-not-add-at",
         "rnn_layers.word_embedding_backward/hidden": "word_embedding_backward.assign-not-add-at"},
     "bug_rnn_tanh_exp": {"rnn_layers.rnn_step_forward/large-inputs": "rnn_step_forward.exp-tanh"},
-    "bug_start_in_column0": {"classifiers.rnn.CaptioningRNN.sample[rnn]/contract": "sample.start-in-column-0",
-                             "classifiers.rnn.CaptioningRNN.sample[lstm]/contract": "sample.start-in-column-0"},
+    "bug_lstm_tanh_exp": {"rnn_layers.lstm_step_forward/large-inputs": "lstm_step_forward.exp-tanh"},
+    "bug_lstm_gate_order": {"rnn_layers.lstm_step_forward/%s" % c: "lstm_step_forward.gates-ifgo"
+                            for c in ("notebook", "hidden", "large-inputs")},
+    "bug_rnn_backward_no_carry": {"rnn_layers.rnn_backward/%s" % c: "rnn_backward.no-carried-dh"
+                                  for c in ("numeric-gradient", "hidden")},
+    "bug_lstm_backward_no_carry": {"rnn_layers.lstm_backward/%s" % c: "lstm_backward.no-carried-dh"
+                                   for c in ("numeric-gradient", "hidden")},
+    "bug_lstm_backward_dc_reset": {"rnn_layers.lstm_backward/%s" % c: "lstm_backward.no-carried-dc"
+                                   for c in ("numeric-gradient", "hidden")},
+    "bug_start_in_column0": {"classifiers.rnn.CaptioningRNN.sample[%s]/%s" % (cell, c): "sample.start-in-column-0"
+                             for cell in ("rnn", "lstm") for c in ("contract", "greedy")},
+    "bug_sample_start_not_reset": {"classifiers.rnn.CaptioningRNN.sample[%s]/greedy" % cell: "sample.start-not-reset"
+                                   for cell in ("rnn", "lstm")},
+    "bug_sample_h_c_swapped": {"classifiers.rnn.CaptioningRNN.sample[lstm]/greedy": "sample.h-c-swapped"},
+    "bug_sample_next_c_unbound": {"classifiers.rnn.CaptioningRNN.sample[rnn]/%s" % c: "sample.next-c-unbound"
+                                  for c in ("contract", "greedy")},
+    "bug_sample_int_of_array": {"classifiers.rnn.CaptioningRNN.sample[%s]/%s" % (cell, c): "sample.array-as-number"
+                                for cell in ("rnn", "lstm") for c in ("contract", "greedy")},
+    "bug_sample_unk_masked": {"classifiers.rnn.CaptioningRNN.sample[%s]/greedy" % cell: "sample.unk-masked"
+                              for cell in ("rnn", "lstm")},
     # --- GANs
-
+    "bug_noise_zero_one": {"gan_tf.sample_noise/uniform": "sample_noise.zero-one"},
+    "bug_loss_log_sigmoid": {"gan_tf.discriminator_loss/large-logits": "discriminator_loss.log-of-sigmoid",
+                             "gan_tf.generator_loss/large-logits": "generator_loss.log-of-sigmoid"},
+    "bug_d_loss_labels_other_batch": {"gan_tf.discriminator_loss/hidden": "discriminator_loss.labels-other-batch"},
+    "bug_d_loss_concat_batches": {"gan_tf.discriminator_loss/hidden": "discriminator_loss.concat-batches"},
+    "bug_solvers_default_beta1": {"gan_tf.get_solvers/defaults": "get_solvers.default-beta1",
+                                  "gan_tf.get_solvers/arguments": "get_solvers.default-beta1"},
+    "bug_solvers_ignore_arguments": {"gan_tf.get_solvers/arguments": "get_solvers.ignores-arguments"},
     # --- network visualization
 
     # --- style transfer
@@ -29,9 +54,27 @@ ONLY = {
     # sample -> the --only selection it is graded with (default: the function that holds its bug)
     "bug_embedding_no_add_at": "rnn_layers.word_embedding_backward",
     "bug_rnn_tanh_exp": "rnn_layers.rnn_step_forward",
+    "bug_lstm_tanh_exp": "rnn_layers.lstm_step_forward",
+    "bug_lstm_gate_order": "rnn_layers.lstm_step_forward",
+    "bug_rnn_backward_no_carry": "rnn_layers.rnn_backward",
+    "bug_lstm_backward_no_carry": "rnn_layers.lstm_backward",
+    "bug_lstm_backward_dc_reset": "rnn_layers.lstm_backward",
     "bug_start_in_column0": "classifiers.rnn.CaptioningRNN.sample",
-    # --- GANs
-
+    "bug_sample_start_not_reset": "classifiers.rnn.CaptioningRNN.sample",
+    "bug_sample_h_c_swapped": "classifiers.rnn.CaptioningRNN.sample",
+    "bug_sample_next_c_unbound": "classifiers.rnn.CaptioningRNN.sample",
+    "bug_sample_int_of_array": "classifiers.rnn.CaptioningRNN.sample",
+    "bug_sample_unk_masked": "classifiers.rnn.CaptioningRNN.sample",
+    # --- GANs (a loss's own checks: its name alone also selects the training runs that use it)
+    "bug_noise_zero_one": "gan_tf.sample_noise",
+    "bug_loss_log_sigmoid": ",".join("gan_tf.%s/%s" % (f, c) for f in ("discriminator_loss", "generator_loss")
+                                     for c in ("notebook", "hidden", "large-logits")),
+    "bug_d_loss_labels_other_batch": ",".join("gan_tf.discriminator_loss/" + c
+                                              for c in ("notebook", "hidden", "large-logits")),
+    "bug_d_loss_concat_batches": ",".join("gan_tf.discriminator_loss/" + c
+                                          for c in ("notebook", "hidden", "large-logits")),
+    "bug_solvers_default_beta1": "gan_tf.get_solvers",
+    "bug_solvers_ignore_arguments": "gan_tf.get_solvers",
     # --- network visualization
 
     # --- style transfer

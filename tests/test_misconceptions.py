@@ -106,3 +106,54 @@ def test_a_course_misconception_is_recognised_on_its_mistake_only(tmp_path, monk
     assert failed and all(c["message"].startswith("Your rnn_step_forward leaves out the bias b: add b") for c in failed)
     assert diagnoses(grade_with_pack(tmp_path / "2", "other", OTHER_BUG, monkeypatch)) == set()
     assert diagnoses(grade_with_pack(tmp_path / "3", "correct", None, monkeypatch)) == set()
+
+
+# ---- the captioning and GAN catalogues: exception signatures and the checks' own recognitions ----------------
+
+def builtin_catalog() -> dict[str, Misconception]:
+    from grader.config import GradingConfig
+    from grader.plugins import get_plugin_manager
+    from grader.session import collect_misconceptions
+
+    return collect_misconceptions(get_plugin_manager(load_entry_points=False), GradingConfig(seed=0))
+
+
+@pytest.mark.parametrize("misconception, exception, expected", [
+    ("sample.next-c-unbound",
+     "UnboundLocalError: cannot access local variable 'next_c' where it is not associated with a value", True),
+    ("sample.next-c-unbound", "UnboundLocalError: local variable 'c' referenced before assignment", True),  # 3.7
+    ("sample.next-c-unbound", "UnboundLocalError: local variable 'scores' referenced before assignment", False),
+    ("sample.array-as-number", "TypeError: only 0-dimensional arrays can be converted to Python scalars", True),
+    ("sample.array-as-number", "TypeError: only size-1 arrays can be converted to Python scalars", True),  # NumPy 1
+    ("sample.array-as-number", "ValueError: setting an array element with a sequence.", True),
+    ("sample.array-as-number", "TypeError: 'NoneType' object is not subscriptable", False),
+    ("discriminator_loss.labels-other-batch",  # tf_keras and TensorFlow today
+     "ValueError: `logits` and `labels` must have the same shape, received ((96, 1) vs (128, 1)).", True),
+    ("discriminator_loss.labels-other-batch",  # TensorFlow 2.2-2.4
+     "ValueError: logits and labels must have the same shape ((96, 1) vs (128, 1))", True),
+    ("discriminator_loss.labels-other-batch",  # Keras 3
+     "ValueError: Arguments `target` and `output` must have the same shape. Received: target.shape=(128, 1), "
+     "output.shape=(96, 1)", True),
+    ("discriminator_loss.labels-other-batch",  # the labels' product written out
+     "InvalidArgumentError: {{function_node __wrapped__Mul_device_/job:localhost/replica:0/task:0/device:CPU:0}} "
+     "Incompatible shapes: [128,1] vs. [96,1] [Op:Mul] name: ", True),
+    ("discriminator_loss.labels-other-batch",  # labels of the wrong rank: another mistake
+     "ValueError: `logits` and `labels` must have the same shape, received ((96, 1) vs (96,)).", False),
+])
+def test_exception_signatures_of_the_catalogue(misconception, exception, expected):
+    assert builtin_catalog()[misconception].explains(exception) is expected
+
+
+def test_get_solvers_mistakes_are_recognised_from_the_optimizers_settings():
+    from exercises.gans.functions import recognised_mistake
+
+    def both(lr, beta):
+        return ({"learning_rate": lr, "beta_1": beta},) * 2
+
+    assert recognised_mistake(both(1e-3, 0.5), 3e-4, 0.3) == "get_solvers.ignores-arguments"
+    assert recognised_mistake(both(3e-4, 0.9), 3e-4, 0.3) == "get_solvers.default-beta1"
+    assert recognised_mistake(both(1e-3, 0.9), 1e-3, 0.5) == "get_solvers.default-beta1"
+    assert recognised_mistake(both(1e-3, 0.9), 3e-4, 0.3) == ""  # both arguments ignored, and not 0.5 either
+    assert recognised_mistake(both(3e-4, 0.5), 3e-4, 0.3) == ""  # beta1 hard-coded: not catalogued
+    assert recognised_mistake(({"learning_rate": 1e-3, "beta_1": 0.5}, {"learning_rate": 3e-4, "beta_1": 0.3}),
+                              3e-4, 0.3) == ""  # only one of the two

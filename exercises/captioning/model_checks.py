@@ -244,26 +244,33 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
             raise CheckFailure("captions contain indices outside the vocabulary, e.g. %d" % short[tuple(bad[0])])
         return Outcome(passed=True, message="shape, dtype and column 0 as expected")
 
-    @add("sample-greedy", sample_target, "sample's greedy decode equals the reference's on the same weights",
-         metric="mismatch_rate", threshold=0.0)
+    @add("sample-greedy", sample_target, "sample's greedy decode equals the reference's on the same weights, also "
+         "when <UNK> is the most likely word", metric="mismatch_rate", threshold=0.0)
     def sample_greedy(ctx: CheckContext) -> Outcome:
         vocab, (D, W, H), params, features = sample_setup(ctx)
         N, L = features.shape[0], 12
-        want = expect_array(ctx.reference.method(build_model(ctx.reference, vocab, D, W, H, cell_type, params),
-                                                 "sample", features, max_length=L), "reference", kinds="iu")
-        got = expect_array(ctx.student.method(build_model(ctx.student, vocab, D, W, H, cell_type, params),
-                                              "sample", features, max_length=L), "captions", (N, L), kinds="iu",
-                           blame=(sample_target,))
+        unk_first = dict(params, b_vocab=params["b_vocab"].copy())
+        unk_first["b_vocab"][vocab["<UNK>"]] = 50.0  # the argmax at every step, whatever the state
+        models = {side: build_model(side, vocab, D, W, H, cell_type, params) for side in (ctx.reference, ctx.student)}
         compared = mismatched = 0
         lines = []
-        for n in range(N):
-            ends = np.flatnonzero(want[n] == vocab["<END>"])
-            stop = int(ends[0]) + 1 if len(ends) else L  # stopping at <END> is optional
-            diff = int(np.count_nonzero(got[n, :stop] != want[n, :stop]))
-            compared += stop
-            mismatched += diff
-            if diff:
-                lines.append("row %d: expected %s, got %s" % (n, want[n, :stop].tolist(), got[n, :stop].tolist()))
+        for label, weights in (("", params), ("<UNK> the most likely word, ", unk_first)):
+            if weights is not params:
+                for side, model in models.items():
+                    side.set_items(model, "params", weights)
+            want = expect_array(ctx.reference.method(models[ctx.reference], "sample", features, max_length=L),
+                                "reference", kinds="iu")
+            got = expect_array(ctx.student.method(models[ctx.student], "sample", features, max_length=L), "captions",
+                               (N, L), kinds="iu", blame=(sample_target,))
+            for n in range(N):
+                ends = np.flatnonzero(want[n] == vocab["<END>"])
+                stop = int(ends[0]) + 1 if len(ends) else L  # stopping at <END> is optional
+                diff = int(np.count_nonzero(got[n, :stop] != want[n, :stop]))
+                compared += stop
+                mismatched += diff
+                if diff:
+                    lines.append("%srow %d: expected %s, got %s" % (label, n, want[n, :stop].tolist(),
+                                                                     got[n, :stop].tolist()))
         if lines:
             ctx.details["worst entries"] = "\n".join(lines[:5])
         return Outcome(mismatched / max(compared, 1),

@@ -15,6 +15,7 @@ from exercises.gans.common import HARNESS, SKELETON_HINT, as_scalar, tf_call
 from exercises.gans.uniformity import ks_critical_distance, ks_distance
 from grader.checks import PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Outcome
 from grader.compare import dtype_threshold, expect_array, expect_tuple, rel_error
+from grader.worker.client import StudentError
 from grader.worker.protocol import Handle
 
 T = "gan_tf."
@@ -131,11 +132,14 @@ def add_sample_noise_checks(checks: CheckList) -> None:
         if distinct < 0.9:
             raise CheckFailure("only %.1f%% of the %d values are distinct: rows or columns repeat (draw the whole "
                                "[batch_size, dim] tensor at once)" % (100 * distinct, z.size), metric_value=distance)
-        hint = ""
+        hint, diagnosis = "", ""
         if distance > NOISE_KS_THRESHOLD:
             hint = ("all values are >= 0: is the noise drawn from [0, 1) instead of [-1, 1]?" if low >= 0 else
                     "the values are not spread evenly over [-1, 1] (a normal or clipped distribution?)")
-        return Outcome(distance, hint or "largest gap between the sample's CDF and U(-1, 1)'s: %.4f" % distance)
+            if low >= 0 and high <= 1 and ks_distance(z, 0.0, 1.0) <= NOISE_KS_THRESHOLD:
+                diagnosis = "sample_noise.zero-one"  # uniform, on [0, 1)
+        return Outcome(distance, hint or "largest gap between the sample's CDF and U(-1, 1)'s: %.4f" % distance,
+                       diagnosis=diagnosis)
 
 
 # ------------------------------------------------------------------------------------------ losses
@@ -158,8 +162,11 @@ LOSSES = {
 }
 
 
-def compare_loss(ctx: CheckContext, spec: LossSpec, cases: list[tuple[str, list[np.ndarray]]]) -> Outcome:
-    """The student's loss vs the reference's on each case; the worst rel_error, per-case lines in details."""
+def compare_loss(ctx: CheckContext, spec: LossSpec, cases: list[tuple[str, list[np.ndarray]]],
+                 overflow: str = "") -> Outcome:
+    """The student's loss vs the reference's on each case; the worst rel_error, per-case lines in details.
+    ``overflow``: the misconception to name when the loss is inf or NaN on a case but finite on the same logits
+    clipped to an ordinary range."""
     worst, lines = 0.0, []
     for label, arrays in cases:
         call = "%s(%s) with %s" % (spec.name, ", ".join(spec.inputs), label)
@@ -170,13 +177,28 @@ def compare_loss(ctx: CheckContext, spec: LossSpec, cases: list[tuple[str, list[
             hint = ("; the loss overflows: compute it from the logits with a stable formula "
                     "(tf.nn.sigmoid_cross_entropy_with_logits or BinaryCrossentropy(from_logits=True)), not as "
                     "the log of a sigmoid" if spec.cross_entropy else "")
-            raise CheckFailure("%s returned %s (expected %.6g)%s" % (call, got, want, hint))
+            tame = overflow and finite_when_clipped(ctx, spec, arrays)
+            raise CheckFailure("%s returned %s (expected %.6g)%s" % (call, got, want, hint),
+                               diagnosis=overflow if tame else "")
         err = rel_error(np.float64(got), np.float64(want))
         worst = max(worst, err)
         lines.append("%s: expected %.10g, got %.10g (rel_error %.2e)" % (call, want, got, err))
     del ctx.details["call"]
     ctx.details["errors"] = "\n".join(lines)
     return Outcome(worst)
+
+
+ORDINARY_LOGIT = 5.0
+"""Logits clipped to this magnitude keep sigmoid(x) and 1 - sigmoid(x) far from 0, even in float32."""
+
+
+def finite_when_clipped(ctx: CheckContext, spec: LossSpec, arrays: list[np.ndarray]) -> bool:
+    """The student's loss is finite on ``arrays`` clipped to ordinary logits (it overflows only at large ones)."""
+    clipped = [np.clip(a, -ORDINARY_LOGIT, ORDINARY_LOGIT) for a in arrays]
+    try:
+        return bool(np.isfinite(as_scalar(tf_call(ctx.student, spec.name, *clipped), spec.name)))
+    except (StudentError, CheckFailure):
+        return False
 
 
 def random_logits(rng: np.random.Generator, n: int, dtype, scale: float = 2.0) -> np.ndarray:
@@ -235,7 +257,7 @@ def add_loss_checks(checks: CheckList, name: str, points: dict[str, float]) -> N
         for dtype in (np.float32, np.float64):
             real, fake = large_logits(rng, 16, dtype), large_logits(rng, 16, dtype)
             cases.append(("(16, 1) %s, half of magnitude 50..1000" % np.dtype(dtype).name, arrays(real, fake)))
-        outcome = compare_loss(ctx, spec, cases)
+        outcome = compare_loss(ctx, spec, cases, overflow="%s.log-of-sigmoid" % name)
         if outcome.metric_value > HIDDEN_THRESHOLD:
             outcome.message = ("the loss saturates at large logits (probabilities clipped, e.g. a cross-entropy "
                                "on sigmoid outputs?)")
@@ -273,6 +295,23 @@ def settings_problems(infos: tuple[dict, dict], learning_rate: float, beta1: flo
     return problems
 
 
+ADAM_DEFAULT_BETA1 = 0.9
+SOLVER_DEFAULTS = (1e-3, 0.5)
+"""get_solvers' default learning_rate and beta1."""
+
+
+def recognised_mistake(infos: tuple[dict, dict], learning_rate: float, beta1: float) -> str:
+    """The catalogued get_solvers mistake that both optimizers' settings show, if any."""
+    def both_have(lr: float, b: float) -> bool:
+        return not settings_problems(infos, lr, b)
+
+    if (learning_rate, beta1) != SOLVER_DEFAULTS and both_have(*SOLVER_DEFAULTS):
+        return "get_solvers.ignores-arguments"
+    if beta1 != ADAM_DEFAULT_BETA1 and both_have(learning_rate, ADAM_DEFAULT_BETA1):
+        return "get_solvers.default-beta1"
+    return ""
+
+
 def add_solver_checks(checks: CheckList) -> None:
     target = T + "get_solvers"
 
@@ -280,11 +319,13 @@ def add_solver_checks(checks: CheckList) -> None:
                 "and beta_1 0.5", target, 0.5)
     def defaults(ctx: CheckContext) -> Outcome:
         d, g, same = solver_settings(ctx, ())
-        problems = settings_problems((d, g), 1e-3, 0.5)
+        problems = settings_problems((d, g), *SOLVER_DEFAULTS)
+        mistake = recognised_mistake((d, g), *SOLVER_DEFAULTS) if problems else ""
         if same:
             problems.insert(0, "D_solver and G_solver are the same object: each network needs its own Adam (its "
                                "moment estimates belong to that network's variables)")
-        return Outcome(passed=not problems, message="; ".join(problems) or "two Adam optimizers, lr 1e-3, beta_1 0.5")
+        return Outcome(passed=not problems, message="; ".join(problems) or "two Adam optimizers, lr 1e-3, beta_1 0.5",
+                       diagnosis=mistake)
 
     @checks.add(target + "/arguments", "get_solvers(learning_rate, beta1) uses the values it is given", target, 0.5)
     def arguments(ctx: CheckContext) -> Outcome:
@@ -294,4 +335,5 @@ def add_solver_checks(checks: CheckList) -> None:
         d, g, _ = solver_settings(ctx, (learning_rate, beta1))
         problems = settings_problems((d, g), learning_rate, beta1)
         return Outcome(passed=not problems, message="; ".join(problems) or
-                       "learning_rate %g and beta1 %g honoured" % (learning_rate, beta1))
+                       "learning_rate %g and beta1 %g honoured" % (learning_rate, beta1),
+                       diagnosis=recognised_mistake((d, g), learning_rate, beta1) if problems else "")
