@@ -115,7 +115,7 @@ def builtin_catalog() -> dict[str, Misconception]:
     from grader.plugins import get_plugin_manager
     from grader.session import collect_misconceptions
 
-    return collect_misconceptions(get_plugin_manager(load_entry_points=False), GradingConfig(seed=0))
+    return collect_misconceptions(get_plugin_manager(autoload=False), GradingConfig(seed=0))
 
 
 @pytest.mark.parametrize("misconception, exception, expected", [
