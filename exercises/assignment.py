@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader import hookimpl
-from grader.assignment import Assignment, Runtime
-from grader.sandbox import Limits
+from grader.api import Assignment, Limits, Runtime
 
 STUDENT_FILES = (
     "rnn_layers.py",

@@ -18,9 +18,7 @@ from exercises.gans.functions import add_leaky_relu_checks, add_loss_checks, add
 from exercises.gans.models import add_model_checks
 from exercises.gans.training import add_training_check
 from grader import hookimpl
-from grader.checks import CheckList, Exercise
-from grader.config import GradingConfig
-from grader.submission import UsageError
+from grader.api import CheckList, Exercise, GradingConfig, UsageError
 
 EXERCISE_ID = "gans"
 checks = CheckList(EXERCISE_ID, modules=MODULES)

@@ -6,6 +6,11 @@ the ``grader`` entry-point group. Hooks run in the grader's own process, never i
 Threads: with ``--jobs N`` several submissions are graded at once, on N threads. The hooks marked *called
 from several threads at once* below may then run concurrently for different submissions: their
 implementations must not share mutable state without a lock. The others run on the main thread only.
+
+Order: plugins register built-ins first (``DEFAULT_PLUGINS`` in order), then entry points, then plugins
+registered by code. pluggy calls the implementations of a hook last registered first; each hook below says the
+order its results come in (where the grader restores registration order, it says so). ``@hookimpl(tryfirst=True)``
+and ``trylast=True`` move an implementation to the front or the back.
 """
 from __future__ import annotations
 
@@ -32,8 +37,9 @@ def grader_assignment() -> Assignment | None:
 
     Return an ``Assignment``: exactly one plugin names its ``package`` (the assignment plugin); the others
     leave it empty and add student files, notebooks, inline questions, runtimes and reference folders. Every
-    plugin's answer is merged, in registration order (built-ins first). Return None to add nothing.
-    Called once per command, on the main thread, before any option is read.
+    plugin's answer is merged in registration order (built-ins first: the assignment's files come before a
+    pack's). Return None to add nothing. Takes no arguments. Called once per command, on the main thread, before
+    any option is read.
     """
 
 
@@ -42,13 +48,16 @@ def grader_add_options(parser: argparse.ArgumentParser) -> None:
     """Add command-line options to ``grader grade``, ``grader check`` and ``grader bundle``.
 
     ``parser`` is an argument group of that command. The values reach every plugin as
-    ``config.option(dest)``. Called on the main thread, once per command.
+    ``config.option(dest)``. Implementations are called in pluggy's order, last registered first, so a pack's
+    options come before the built-ins' in ``--help``; nothing is returned. Called on the main thread, once per
+    command.
     """
 
 
 @hookspec
 def grader_exercises(config: GradingConfig) -> list[Exercise]:
-    """Return the exercises this plugin contributes, each with its checks and points.
+    """Return the exercises this plugin contributes, each with its checks and points, for the run that
+    ``config`` describes (its options, seed and assignment).
 
     Results come in registration order (built-ins first, then entry points, then plugins registered by
     code), and checks are graded in that order. Check ids must be unique across every plugin: a repeated id,
@@ -60,40 +69,48 @@ def grader_exercises(config: GradingConfig) -> list[Exercise]:
 
 @hookspec
 def grader_misconceptions(config: GradingConfig) -> list[Misconception]:
-    """Return known mistakes in student functions (``grader.misconceptions.Misconception``).
+    """Return known mistakes in student functions (``grader.misconceptions.Misconception``) for the run that
+    ``config`` describes.
 
-    When a check of a function fails, the grader names the catalogued mistake that explains it, if any.
-    Every plugin's list is merged; an id given twice is a usage error. Called on the main thread, once per
-    command; their wrong implementations then run in the reference's workers, never in the grader.
+    When a check of a function fails, the grader names the first catalogued mistake that explains it, if any.
+    Every plugin's list is merged in pluggy's order, last registered first: a pack's mistakes are tried before
+    the built-ins'. An id given twice is a usage error. Called on the main thread, once per command; their
+    wrong implementations then run in the reference's workers, never in the grader.
     """
 
 
 @hookspec
 def grader_inspect_submission(report: Report, submission: Submission, config: GradingConfig) -> None:
     """Add to a submission's ``report`` what can be read from its files without running them (the notebooks'
-    inline answers, for example).
+    inline answers, for example). ``submission`` holds the student files and notebooks as bytes; ``config``
+    describes the run.
 
     Called once per submission after its checks are graded, before the report is written; called from
-    several threads at once under ``--jobs``. Implementations run in registration order.
+    several threads at once under ``--jobs``. Implementations run in pluggy's order, last registered first: a
+    pack's before the built-in notebook reader, unless it asks for ``@hookimpl(trylast=True)``.
     """
 
 
 @hookspec
 def grader_write_report(report: Report, out_dir: Path, config: GradingConfig) -> None:
-    """Write one submission's outputs (JSON, HTML, ...) into ``out_dir``.
+    """Write one submission's outputs (JSON, HTML, ...) of its ``report`` into ``out_dir``; ``config``
+    describes the run.
 
     Called once per graded submission, as soon as it is graded, and again when ``grader grade`` rewrites a
     report from the gradebook; called from several threads at once under ``--jobs`` (each call with its own
-    ``out_dir``). Write atomically: a grading run may be killed at any point.
+    ``out_dir``). Writers run in pluggy's order, last registered first, and must not depend on each other's
+    files. Write atomically: a grading run may be killed at any point.
     """
 
 
 @hookspec
 def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingConfig) -> None:
-    """Write outputs about a whole batch of submissions (e.g. ``grades.csv``, ``index.html``) into ``out_dir``.
+    """Write outputs about a whole batch of submissions (e.g. ``grades.csv``, ``index.html``) into ``out_dir``;
+    ``config`` describes the run.
 
-    ``grader grade`` passes every submission of the gradebook, rebuilt from it without artifacts (pictures),
-    sorted by submission id. Called on the main thread, once per command.
+    ``reports`` come in the order of submission ids: ``grader grade`` passes every submission of the gradebook,
+    rebuilt from it without artifacts (pictures). Writers run in pluggy's order, last registered first. Called
+    on the main thread, once per command.
     """
 
 
@@ -103,5 +120,6 @@ def grader_export(report: Report, kind: str, path: Path) -> bool | None:
     check --junit FILE`` and ``--summary FILE``.
 
     Return True if this plugin writes that kind; the first plugin that does wins, the others are not
-    called. Return None for kinds it does not know. Called on the main thread.
+    called. Plugins are asked in pluggy's order, last registered first, so a pack's writer for a kind replaces
+    the built-in one. Return None for kinds it does not know. Called on the main thread.
     """

@@ -121,6 +121,8 @@ class Sandbox:
                     cmd += ["--perms", "0755", "--dir", str(parent)]
                     made.add(parent)
             cmd += ["--bind" if path == work else "--ro-bind", str(path), str(path)]
+        for path in _hideable_inside(hidden, keep + [work]):  # over the binds: e.g. a reference in site-packages
+            cmd += ["--tmpfs", str(path)]
         return cmd + ["--chdir", str(work), "--"] + argv
 
 
@@ -130,6 +132,19 @@ def _hideable(paths: Iterable[Path], keep: list[Path]) -> list[Path]:
     for p in paths:
         p = Path(p).resolve()
         if p.is_dir() and p != Path("/") and not any(k == p or k in p.parents for k in keep):
+            out.add(p)
+    return sorted(out, key=lambda q: (len(q.parts), str(q)))
+
+
+def _hideable_inside(paths: Iterable[Path], keep: list[Path]) -> list[Path]:
+    """Existing folders to hide that lie inside one the worker needs (a reference package installed into
+    site-packages, say), never one holding a needed folder nor an import root (site-packages itself)."""
+    roots = {Path(p).resolve() for p in sys.path if p}
+    out = set()
+    for p in paths:
+        p = Path(p).resolve()
+        if p.is_dir() and p not in roots and any(k in p.parents for k in keep) and \
+                not any(k == p or p in k.parents for k in keep):
             out.add(p)
     return sorted(out, key=lambda q: (len(q.parts), str(q)))
 

@@ -22,9 +22,9 @@ from grader.submission import Submission, UsageError, load_folder
 
 
 def collect_assignment(pm: pluggy.PluginManager) -> Assignment:
-    """The assignment the plugins describe, their parts merged."""
+    """The assignment the plugins describe, their parts merged in registration order."""
     try:
-        return merge(pm.hook.grader_assignment())
+        return merge(reversed(pm.hook.grader_assignment()))
     except AssignmentError as exc:
         raise UsageError(str(exc)) from None
 

@@ -698,11 +698,34 @@ def test_scratch_folder_parent_and_temp_cannot_be_wiped(tmp_path, mode):
     assert first(report)["status"] == "error"
 
 
+PLANT = textwrap.dedent('''\
+    import os, threading, time
+    if os.getcwd() != "/":  # the first call in a worker: plant a whole package where the worker started
+        os.makedirs("cs231n", exist_ok=True)
+        for name in ("__init__.py", "rnn_layers.py"):
+            with open(os.path.join("cs231n", name), "w") as f:
+                f.write("def word_embedding_forward(x, W):\\n    return 0, 0\\n" if name != "__init__.py" else "")
+        print("PLANTED", os.path.abspath("cs231n"))
+        os.chdir("/")
+    else:  # the next call, same worker: it still answers; now leave a thread so that it is replaced
+        threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+    ''') + ZEROS
+
+
 def test_changing_directory_changes_nothing(tmp_path, mode):
-    body = ("import os\nos.makedirs('cs231n', exist_ok=True)\n"
-            "open('cs231n/rnn_layers.py', 'w').write('def word_embedding_forward(x, W):\\n    return 0, 0\\n')\n"
-            "os.chdir('/')\n" + ZEROS)
-    run_case(tmp_path, mode, hostile_layers(body))
+    """A package planted in the worker's folder (a ``cs231n/`` with ``__init__.py`` and a fake
+    ``word_embedding_forward``) and a ``chdir`` change nothing: the worker goes on answering, and the fresh
+    worker that replaces it, started in that same folder, imports the staged package, not the planted one
+    (``python -I``: its folder is not on ``sys.path``; the staged root comes first). The second hostile check
+    leaves a thread so that the control checks run in that fresh worker, which imports ``rnn_layers`` anew
+    after the plant (a worker imports every module once, before its first check: in the planting worker the
+    control could not fail)."""
+    report = run_case(tmp_path, mode, hostile_layers(PLANT))
+    planting, second = first(report, HOSTILE[0]), first(report, HOSTILE[1])
+    assert "PLANTED" in planting["details"]["stdout"]
+    assert planting["status"] == "failed" and "rel_error" in planting["message"], planting
+    assert second["status"] == "failed" and "rel_error" in second["message"], second  # answered after the chdir
+    assert "left threads or processes running" in second["details"]["leftovers"]
 
 
 def test_network_is_unreachable(tmp_path, mode):

@@ -11,9 +11,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from grader.checks import CheckContext, CheckFailure, CheckList, Outcome
-from grader.compare import compare_outputs, describe, expect_array, expect_tuple
-from grader.numgrad import numeric_gradient
+from grader.api import (CheckContext, CheckFailure, CheckList, Outcome, compare_outputs, describe, expect_array,
+                        expect_tuple, numeric_gradient)
 
 HIDDEN_THRESHOLD = 1e-6
 """Student vs reference on the same float64 inputs: only rounding may differ."""

@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from exercises.captioning.data import sample_minibatch, subsample_distinct_images
-from grader.checks import PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Outcome
-from grader.compare import compare_outputs, describe, expect_array, expect_tuple
-from grader.numgrad import numeric_param_gradient
+from grader.api import (PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Outcome, compare_outputs, describe,
+                        expect_array, expect_tuple, numeric_param_gradient)
 
 MODEL = "classifiers.rnn.CaptioningRNN"
 MODULES = ("rnn_layers", "classifiers.rnn")

@@ -7,8 +7,7 @@ from typing import Any
 
 from exercises.captioning.data import check_coco_dir, ensure_synthetic_coco, load_captioning_data
 from grader import hookimpl
-from grader.config import GradingConfig
-from grader.submission import UsageError
+from grader.api import GradingConfig, UsageError
 
 
 @hookimpl
