@@ -109,9 +109,9 @@ class Grader:
         ``scratch/<work>-<runtime>``."""
         package_root, work_dir = scratch / package, scratch / ("%s-%s" % (work, runtime))
         self.sandbox.prepare(package_root, work_dir)
-        hidden = hidden_paths(self.assignment.references, [p for p in (self.config.out_dir, submission.path,
-                                                                        submission.path.parent,
-                                           *self.config.private_paths) if p])
+        references = [*self.assignment.references, *([self.reference_root] if self.reference_root else [])]
+        hidden = hidden_paths(references, [p for p in (self.config.out_dir, submission.path, submission.path.parent,
+                                                       *self.config.private_paths) if p])
         prefix = self.sandbox.wrap([], package_root, work_dir, hidden)
         kind = self.assignment.runtime(runtime)
         env = worker_env(kind, home=work_dir, extra={**self.sandbox.env(kind.limits),

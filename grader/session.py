@@ -143,7 +143,7 @@ def make_bundle(pm: pluggy.PluginManager, config: GradingConfig, path: Path) -> 
         grader.close()
     failing = [c.id for c in report.checks if c.status != "passed"]
     if failing:
-        raise RuntimeError("the reference fails its own checks (%s): no bundle written" % ", ".join(failing))
+        raise UsageError("the reference fails its own checks (%s): no bundle written" % ", ".join(failing))
     answers = {key: value for r in recorders for key, value in r.answers.items()}
     write_bundle(path, config.seed, answers, provided_sources(assignment))
     return report, len(answers)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from exercises.captioning.adam import adam
 from exercises.captioning.data import sample_minibatch, subsample_distinct_images
 from grader.api import (PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Outcome, compare_outputs, describe,
                         expect_array, expect_tuple, numeric_param_gradient)
@@ -284,8 +285,6 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
 
 def run_overfit(ctx: CheckContext, cell_type: str, threshold: float) -> Outcome:
     """The notebook's overfit run with a grader-driven solver; the reference measures the final loss."""
-    from reference.cs231n.optim import adam  # the project's own Adam, run here in the grader (instructor-only)
-
     data = ctx.fixtures["data"]
     rs = np.random.RandomState(ctx.seed)
     small = subsample_distinct_images(data, OVERFIT["max_train"], rs)

@@ -1,0 +1,18 @@
+"""The Adam step the grader applies in the overfit runs, in its own process (the student's code only
+computes the loss and gradients): the update of the course's provided ``optim.adam``, so that the runs train
+as the notebook's solver does, without importing the reference package (a student's self-check has none)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def adam(x: np.ndarray, dx: np.ndarray, config: dict) -> tuple[np.ndarray, dict]:
+    """One step on ``x`` with gradient ``dx``; ``config`` holds learning_rate (and, after the first step, the
+    moments m and v and the step count t). Returns the new ``x`` and ``config``."""
+    lr = config.get("learning_rate", 1e-3)
+    beta1, beta2, eps = config.get("beta1", 0.9), config.get("beta2", 0.999), config.get("epsilon", 1e-8)
+    t = config.get("t", 0) + 1
+    m = beta1 * config.get("m", np.zeros_like(x)) + (1 - beta1) * dx
+    v = beta2 * config.get("v", np.zeros_like(x)) + (1 - beta2) * dx * dx
+    alpha = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+    return (x - alpha * m / (np.sqrt(v) + eps)).astype(x.dtype), {**config, "m": m, "v": v, "t": t}
