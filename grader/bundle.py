@@ -46,6 +46,24 @@ def request_key(check_id: str, message: dict) -> str:
     return digest.hexdigest()
 
 
+class _Occurrences:
+    """Keys of a check's requests that tell repeats apart: a request sent again after the worker's state changed
+    (``set_items`` between two identical ``sample`` calls) gets its own answer. Counting restarts with every run
+    of a check, so a check run a second time finds the same keys again."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def restart(self) -> None:
+        self.seen = {}
+
+    def key(self, check_id: str, message: dict) -> str:
+        base = request_key(check_id, message)
+        n = self.seen.get(base, 0)
+        self.seen[base] = n + 1
+        return base if n == 0 else "%s#%d" % (base, n)
+
+
 class RecordingExecutor(Executor):
     """A live reference executor that remembers every answer it gave, per check."""
 
@@ -54,11 +72,16 @@ class RecordingExecutor(Executor):
         super().__init__(*args, **kwargs)
         self.skip = skip
         self.answers: dict[str, Any] = {}
+        self.occurrences = _Occurrences()
+
+    def begin_check(self, check_id: str) -> None:
+        super().begin_check(check_id)
+        self.occurrences.restart()
 
     def request(self, message: dict) -> Any:
         value = super().request(message)
         if self.current_check not in self.skip:
-            self.answers[request_key(self.current_check, message)] = value
+            self.answers[self.occurrences.key(self.current_check, message)] = value
         return value
 
 
@@ -70,9 +93,14 @@ class ReplayExecutor(Executor):
     def __init__(self, bundle: "Bundle"):
         super().__init__(Path("."), "the answer bundle", "")
         self.bundle = bundle
+        self.occurrences = _Occurrences()
+
+    def begin_check(self, check_id: str) -> None:
+        super().begin_check(check_id)
+        self.occurrences.restart()
 
     def request(self, message: dict) -> Any:
-        key = request_key(self.current_check, message)
+        key = self.occurrences.key(self.current_check, message)
         if key not in self.bundle.answers:
             exc = NotInBundle("instructor-only: this check needs the live reference on values your code produced")
             exc.executor = self

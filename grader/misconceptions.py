@@ -105,7 +105,8 @@ def value_distance(a: Any, b: Any) -> float | None:
     if isinstance(a, Handle) and isinstance(b, Handle):
         return 0.0  # an object kept in a worker (a cache, a model): opaque, its type is the author's choice
     if isinstance(a, Unsupported) or isinstance(b, Unsupported):
-        return 0.0 if getattr(a, "description", a) == getattr(b, "description", b) else None
+        same = isinstance(a, Unsupported) and isinstance(b, Unsupported) and a.description == b.description
+        return 0.0 if same else None
     numeric = (int, float, np.ndarray, np.number)
     if isinstance(a, numeric) and isinstance(b, numeric) and not isinstance(a, bool) and not isinstance(b, bool):
         x, y = np.asarray(a), np.asarray(b)
@@ -119,7 +120,10 @@ def value_distance(a: Any, b: Any) -> float | None:
             return 0.0
         scale = max(float(np.max(np.abs(y[finite]))), 1e-12)
         return float(np.max(np.abs(x[finite] - y[finite]))) / scale
-    return 0.0 if type(a) is type(b) and a == b else None
+    try:
+        return 0.0 if type(a) is type(b) and bool(a == b) else None
+    except Exception:  # a value whose == is not a truth value: not comparable
+        return None
 
 
 def _worst(values: Iterable[float | None]) -> float | None:

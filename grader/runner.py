@@ -9,6 +9,7 @@ import dataclasses
 from dataclasses import dataclass
 import math
 import re
+import logging
 import sys
 import tempfile
 import time
@@ -31,6 +32,8 @@ from grader.verdicts import function_verdicts
 from grader.submission import Submission
 from grader.worker import compat
 from grader.worker.client import Executor, ExecutorStats, StudentError, WorkerCrashed, WorkerTimeout
+
+log = logging.getLogger(__name__)
 
 IMPORT_TIMEOUT_S = 30.0
 STDOUT_SHOWN = 4000
@@ -199,7 +202,11 @@ class Grader:
         found = {}
         for check in checks:
             if check.id in self.evidence:
-                m = diagnoser.diagnose(check, faults.get(check.id), self.evidence[check.id])
+                try:
+                    m = diagnoser.diagnose(check, faults.get(check.id), self.evidence[check.id])
+                except Exception:  # recognising a mistake is a bonus: it never costs a report
+                    log.warning("diagnosing %s failed", check.id, exc_info=True)
+                    m = None
                 if m is not None:
                     found[check.id] = m
         return found
@@ -336,7 +343,8 @@ def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluati
     failure the check raised, or what went wrong in a worker. ``ctx.details`` collects the details.
     ``quiet``: say nothing on the grader's own error output either (a localizing rerun)."""
     check, student, reference = ctx.check, ctx.student, ctx.reference
-    student.current_check = reference.current_check = check.id
+    student.begin_check(check.id)
+    reference.begin_check(check.id)
     student.deadline = reference.deadline = time.monotonic() + timeout
     try:
         for executor in (student, reference):  # the same global random state before every run of a check

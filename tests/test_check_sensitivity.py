@@ -19,7 +19,8 @@ MUTANTS = {  # name: (student file, old, new[, old, new ...], --only selection, 
         "rnn_layers.py", "    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)",
         "    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh))",
         "rnn_layers.rnn_step_forward,rnn_layers.rnn_step_backward",
-        {L + "rnn_step_forward/notebook", L + "rnn_step_forward/hidden", L + "rnn_step_backward/numeric-gradient",
+        {L + "rnn_step_forward/notebook", L + "rnn_step_forward/hidden", L + "rnn_step_forward/large-inputs",
+         L + "rnn_step_backward/numeric-gradient",
          L + "rnn_step_backward/hidden"}),
     "step_backward_wrong_tanh_derivative": (
         "rnn_layers.py", "    da = dnext_h * (1.0 - next_h * next_h)", "    da = dnext_h * (1.0 - next_h)",
@@ -31,7 +32,7 @@ MUTANTS = {  # name: (student file, old, new[, old, new ...], --only selection, 
     "rnn_forward_keeps_h0": (
         "rnn_layers.py", "    states, step_caches = [], []\n    prev_h = h0\n    for t in range(T):\n        prev_h, step_cache = rnn_step",
         "    states, step_caches = [h0], []\n    prev_h = h0\n    for t in range(T):\n        prev_h, step_cache = rnn_step",
-        "rnn_layers.rnn_forward",
+        "rnn_layers.rnn_forward,rnn_layers.rnn_backward",
         {L + "rnn_forward/notebook", L + "rnn_forward/hidden", L + "rnn_backward/numeric-gradient",
          L + "rnn_backward/hidden", L + "rnn_backward/contract"}),
     "rnn_backward_in_place": (
@@ -44,7 +45,7 @@ MUTANTS = {  # name: (student file, old, new[, old, new ...], --only selection, 
         "rnn_layers.rnn_backward", {L + "rnn_backward/contract"}),
     "embedding_off_by_one": (
         "rnn_layers.py", "    out = W[x]\n", "    out = W[x - 1]\n",
-        "rnn_layers.word_embedding_forward",
+        "rnn_layers.word_embedding_forward,rnn_layers.word_embedding_backward",
         {L + "word_embedding_forward/notebook", L + "word_embedding_forward/hidden",
          L + "word_embedding_backward/numeric-gradient"}),
     "embedding_backward_consumes_cache": (

@@ -190,6 +190,10 @@ class Executor:
         ``grader.worker.substitution``)."""
 
     # ------------------------------------------------------------------ lifecycle
+
+    def begin_check(self, check_id: str) -> None:
+        """A run of ``check_id`` starts (every request until the next call belongs to it)."""
+        self.current_check = check_id
     def _ensure(self) -> WorkerProcess:
         if self.worker is None or self.worker.proc.poll() is not None:
             if self.worker is not None:
