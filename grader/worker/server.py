@@ -119,7 +119,7 @@ class Worker:
         frames = traceback.extract_tb(exc.__traceback__)
         own = [f for f in frames if os.path.realpath(f.filename).startswith(self.root + os.sep)]
         lines = traceback.format_list(own) + traceback.format_exception_only(type(exc), exc)
-        return {"type": type(exc).__name__, "message": str(exc)[:2000], "traceback": "".join(lines)[-8000:]}
+        return {"type": type(exc).__name__, "message": head_and_tail(str(exc)), "traceback": "".join(lines)[-8000:]}
 
     # ------------------------------------------------------------------ operations
     def dispatch(self, request: dict) -> Any:
@@ -232,6 +232,12 @@ class Worker:
         if arr.dtype.kind not in "biuf":
             raise TypeError("expected a numeric result, got %s" % describe_type(result))
         return arr.astype(np.float64)
+
+
+def head_and_tail(text: str, keep: int = 1000) -> str:
+    """An exception's text, its middle cut when it is long: what a printed array is followed by (TensorFlow's
+    "... of type 'ndarray', not tf.Tensor") says as much as what precedes it."""
+    return text if len(text) <= 2 * keep else text[:keep] + "\n[...]\n" + text[-keep:]
 
 
 def to_numpy(value: Any) -> Any:
