@@ -82,8 +82,8 @@ def judge_saliency(ctx: CheckContext, X: np.ndarray, y: np.ndarray) -> Outcome:
     want = expect_array(want, "reference")
     got = expect_array(got, "the saliency maps", X.shape[:3])
     if np.any(got < 0):
-        raise CheckFailure("the saliency maps have negative entries: take the absolute value of the gradient "
-                           "before the max over the channels")
+        raise CheckFailure("the saliency maps have negative entries (the smallest is %.4g)" % float(got.min()),
+                           diagnosis="compute_saliency_maps.no-abs")
     top = float(want.max())
     ctx.artifacts.append(images_artifact("Saliency maps (same colour scale per image)", [
         ("images", strip([deprocess(x) for x in X])),
@@ -132,11 +132,14 @@ def judge_fooling(ctx: CheckContext, X: np.ndarray, rank: int | None) -> Outcome
     ref_image = expect_array(ctx.reference.call(target_fn, X, target, budget), "reference")
     ref_calls = int(ctx.reference.get_attr(budget, "calls"))
     limit = FOOLING_CALLS[0] * ref_calls + FOOLING_CALLS[1]
-    budget = ctx.student.new(HARNESS + ".CallBudget", model_s, limit)
+    budget = ctx.student.new(HARNESS + ".CallBudget", model_s, limit, target)
     try:
         result, echoed = ctx.student.call_echo(target_fn, X, target, budget)
     except StudentError as exc:
         if exc.executor is ctx.student and exc.type_name == "BudgetExceeded":
+            # how the target's score moved tells a slow ascent from a descent (and is what diagnosis compares)
+            trace = expect_array(ctx.student.get_attr(budget, "trace"), "the target's scores")
+            ctx.details["target scores"] = describe_trace(trace, target, float(scores[target]))
             raise CheckFailure("make_fooling_image called the model more than %d times without reaching class %d (the "
                                "reference needed %d calls): is the step gradient *ascent* with "
                                "learning_rate * g / ||g||_2?" % (limit, target, ref_calls)) from None
@@ -170,6 +173,15 @@ def judge_fooling(ctx: CheckContext, X: np.ndarray, rank: int | None) -> Outcome
         return Outcome(passed=False, message="; ".join(problems))
     return Outcome(passed=True, message="classified as the target %d by the grader's forward pass after %d model "
                    "calls; mean |delta| %.4f, max %.3f" % (target, calls, mean, top))
+
+
+def describe_trace(trace: np.ndarray, target: int, start: float) -> str:
+    """The target class's score over a fooling run's model calls, in words."""
+    if not trace.size:
+        return "the model was never called with the image"
+    picks = sorted({0, trace.size // 4, trace.size // 2, 3 * trace.size // 4, trace.size - 1})
+    return ("score of class %d on the original image %.4g; at model calls %s: %s"
+            % (target, start, ", ".join(str(i + 1) for i in picks), ", ".join("%.4g" % trace[i] for i in picks)))
 
 
 @checks.add(T + "make_fooling_image/notebook",
@@ -219,10 +231,9 @@ def add_step_check(kind: str, points: float) -> None:
             raise CheckFailure("class_visualization_update_step returned X unchanged (is the TODO still a `pass`?)")
         err = scaled_error(got, want, want - X)
         wrong_l2 = want + 4 * l2_reg * lr * X  # the step with the L2 term's sign flipped
-        if scaled_error(got, wrong_l2, want - X) < STEP_THRESHOLD:
-            return Outcome(err, "this is the step with the L2 term's sign flipped: the step ascends "
-                           "s_y - l2_reg * ||X||^2, so the L2 term pulls X towards 0")
-        return Outcome(err, "max |yours - reference| / max |reference step| = %.2e" % err)
+        flipped = scaled_error(got, wrong_l2, want - X) < STEP_THRESHOLD
+        return Outcome(err, "max |yours - reference| / max |reference step| = %.2e" % err,
+                       diagnosis="class_visualization_update_step.l2-sign" if flipped else "")
 
 
 for _kind, _points in zip(INPUT_KINDS, (1.5, 1.5, 1.5)):

@@ -71,8 +71,10 @@ def random_features(rng: np.random.Generator, low: int = 3, high: int = 12) -> n
     return np.maximum(rng.standard_normal((1, h, w + 1, c)), 0).astype(np.float32)
 
 
-def compare_scalar(ctx: CheckContext, got, want: float, what: str, threshold: float) -> Outcome:
-    value = scalar(got, what)
+def compare_scalar(ctx: CheckContext, got, want: float, what: str, threshold: float,
+                   one_element: str = "") -> Outcome:
+    """``one_element``: the misconception id to name when ``got`` has shape (1,)."""
+    value = scalar(got, what, one_element)
     err = rel_error(np.float64(value), np.float64(want))
     ctx.details["expected"], ctx.details["got"] = "%.8g" % want, "%.8g" % value
     if err > threshold and want != 0 and abs(value / want - 1) > 0.01:
@@ -129,7 +131,8 @@ def judge_gram(got, want: np.ndarray, call: str) -> float:
         raise CheckFailure("%s returned None (is the TODO still a `pass`?)" % call)
     if isinstance(got, np.ndarray) and got.shape != want.shape and got.size == want.size:
         raise CheckFailure("%s has shape %s; the TensorFlow notebook's Gram matrix is (C, C) = %s, without a batch "
-                           "dimension" % (call, got.shape, want.shape))
+                           "dimension" % (call, got.shape, want.shape),
+                           diagnosis="gram_matrix.batch-axis" if got.shape == (1, *want.shape) else "")
     return rel_error(expect_array(got, call, want.shape), want)
 
 
@@ -166,7 +169,7 @@ def gram_hidden(ctx: CheckContext) -> Outcome:
 
 def judge_style_loss(ctx: CheckContext, run) -> Outcome:
     want, got = side_by_side(ctx, run)
-    return compare_scalar(ctx, got, scalar(want, "reference"), "style_loss", THRESHOLD)
+    return compare_scalar(ctx, got, scalar(want, "reference"), "style_loss", THRESHOLD, "style_loss.one-element")
 
 
 @checks.add(T + "style_loss/notebook", "style_loss on the notebook's test (content image features, style image "
@@ -247,8 +250,9 @@ def tv_no_loops(ctx: CheckContext) -> Outcome:
     if loops:
         ctx.details["loops"] = "\n".join("line %d: %s" % (line, text) for line, text in loops)
         line, text = loops[0]
-        return Outcome(passed=False, message="tv_loss uses a loop: line %d: %s%s (vectorize it with slices)"
-                       % (line, text, " and %d more" % (len(loops) - 1) if len(loops) > 1 else ""))
+        return Outcome(passed=False, message="tv_loss uses a loop: line %d: %s%s"
+                       % (line, text, " and %d more" % (len(loops) - 1) if len(loops) > 1 else ""),
+                       diagnosis="tv_loss.loops")
     return Outcome(passed=True, message="no loop in tv_loss")
 
 

@@ -25,6 +25,7 @@ EXERCISE_PLUGINS = (
     "exercises.rnn_captioning",
     "exercises.lstm_captioning",
     "exercises.vision.options",
+    "exercises.vision.misconceptions",
     "exercises.network_visualization",
     "exercises.style_transfer",
     "exercises.gan",

@@ -388,12 +388,16 @@ def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluati
                       value, outcome.blame, outcome.diagnosis)
 
 
+ARRAY_DUMP = re.compile(r"\[[-+0-9.eE\s,\[\]]{40,}\]?")
+"""A printed array, over as many lines as it takes (TensorFlow prints the whole image it was given)."""
+
+
 def short_message(text: str, limit: int = 300) -> str:
     """An exception's text for a one-line message: the first line, array dumps elided, at most ``limit``
     characters (the whole of it stays in the traceback)."""
-    lines = [line for line in str(text).strip().splitlines() if line.strip()]
+    text = ARRAY_DUMP.sub(lambda m: "[...] " if m.group(0)[-1].isspace() else "[...]", str(text).strip())
+    lines = [line for line in text.splitlines() if line.strip()]
     first = lines[0] if lines else ""
-    first = re.sub(r"\[[-+0-9.eE\s,\[\]]{40,}\]?", "[...]", first)
     if len(lines) > 1:
         first += " [...]"
     return first if len(first) <= limit else first[: limit - 5] + "[...]"

@@ -167,6 +167,58 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
         ("        objective = score - l2_reg * tf.reduce_sum(X * X)",
          "        objective = score + l2_reg * tf.reduce_sum(X * X)"),
     ]),
+    "bug_saliency_cross_entropy": ("net_visualization_tensorflow.py", "saliency of the cross-entropy loss instead of "
+                                   "the correct class's raw score", [
+        ("        correct_scores = tf.gather_nd(scores, picks)\n",
+         "        correct_scores = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=scores)\n"),
+    ]),
+    "bug_saliency_no_abs": ("net_visualization_tensorflow.py", "saliency without the absolute value of the gradient", [
+        ("    saliency = tf.reduce_max(tf.abs(grads), axis=3).numpy()", "    saliency = tf.reduce_max(grads, axis=3).numpy()"),
+    ]),
+    "bug_saliency_watch_numpy": ("net_visualization_tensorflow.py", "compute_saliency_maps watches the numpy array X "
+                                 "on the tape", [
+        ("    images = tf.convert_to_tensor(X, dtype=tf.float32)\n", "    images = X\n"),
+    ]),
+    "bug_fooling_descent": ("net_visualization_tensorflow.py", "fooling by gradient descent on the target's score", [
+        ("        X_fooling.assign_add(learning_rate * g / tf.norm(g))",
+         "        X_fooling.assign_sub(learning_rate * g / tf.norm(g))"),
+    ]),
+    "bug_class_vis_l2_not_squared": ("net_visualization_tensorflow.py", "class visualization penalises l2_reg * ||X||, "
+                                     "not squared", [
+        ("        objective = score - l2_reg * tf.reduce_sum(X * X)", "        objective = score - l2_reg * tf.norm(X)"),
+    ]),
+    "bug_class_vis_l2_outside_tape": ("net_visualization_tensorflow.py", "class visualization computes the L2 term "
+                                      "with np.sum: a constant, no gradient", [
+        ("        objective = score - l2_reg * tf.reduce_sum(X * X)", "        objective = score - l2_reg * np.sum(X * X)"),
+    ]),
+    "bug_class_vis_l2_ignored": ("net_visualization_tensorflow.py", "class visualization leaves the L2 term out", [
+        ("        objective = score - l2_reg * tf.reduce_sum(X * X)", "        objective = score"),
+    ]),
+    "bug_class_vis_l2_on_score": ("net_visualization_tensorflow.py", "class visualization applies the L2 penalty to "
+                                  "the class score", [
+        ("        objective = score - l2_reg * tf.reduce_sum(X * X)", "        objective = score - l2_reg * score * score"),
+    ]),
+    "bug_class_vis_normalized": ("net_visualization_tensorflow.py", "class visualization normalises the gradient", [
+        ("    X = X + learning_rate * tape.gradient(objective, X)",
+         "    g = tape.gradient(objective, X)\n    X = X + learning_rate * g / tf.norm(g)"),
+    ]),
+    "bug_class_vis_mean_penalty": ("net_visualization_tensorflow.py", "class visualization penalises "
+                                   "sum((X - mean(X))^2) instead of ||X||^2", [
+        ("        objective = score - l2_reg * tf.reduce_sum(X * X)",
+         "        objective = score - l2_reg * tf.reduce_sum(tf.square(X - tf.reduce_mean(X)))"),
+    ]),
+    "bug_class_vis_watch_numpy": ("net_visualization_tensorflow.py", "class visualization watches X unconverted: "
+                                  "fails when X is a numpy array", [
+        ("    X = tf.convert_to_tensor(X, dtype=tf.float32)\n    with tf.GradientTape() as tape:\n        tape.watch(X)\n"
+         "        score", "    with tf.GradientTape() as tape:\n        tape.watch(X)\n        score"),
+    ]),
+    "bug_class_vis_variable_iadd": ("net_visualization_tensorflow.py", "class visualization updates a tf.Variable "
+                                    "with += (an error in today's TensorFlow)", [
+        ("    X = tf.convert_to_tensor(X, dtype=tf.float32)\n    with tf.GradientTape() as tape:\n        tape.watch(X)\n"
+         "        score", "    X = tf.Variable(X, dtype=tf.float32)\n    with tf.GradientTape() as tape:\n"
+         "        tape.watch(X)\n        score"),
+        ("    X = X + learning_rate * tape.gradient(objective, X)", "    X += learning_rate * tape.gradient(objective, X)"),
+    ]),
     "bug_content_loss_mean": ("style_transfer_tensorflow.py", "content_loss averages the squared differences "
                               "instead of summing them", [
         ("    return content_weight * tf.reduce_sum(tf.square(content_current - content_original))",
@@ -190,6 +242,21 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
          "        loss += tf.reduce_sum(tf.square(channel[:, 1:, :] - channel[:, :-1, :]))\n"
          "        loss += tf.reduce_sum(tf.square(channel[:, :, 1:] - channel[:, :, :-1]))\n"
          "    loss = tv_weight * loss\n"),
+    ]),
+    "bug_gram_batch_axis": ("style_transfer_tensorflow.py", "gram_matrix keeps the batch axis: (1, C, C)", [
+        ("    flat = tf.reshape(features, (-1, channels))", "    flat = tf.reshape(features, (shape[0], -1, channels))"),
+    ]),
+    "bug_style_loss_one_element": ("style_transfer_tensorflow.py", "style_loss sums into tf.zeros(1): a tensor of "
+                                   "shape (1,)", [
+        ("    loss = 0.0\n    for i, layer in enumerate(style_layers):",
+         "    loss = tf.zeros(1)\n    for i, layer in enumerate(style_layers):"),
+    ]),
+    "bug_tv_channel_axis": ("style_transfer_tensorflow.py", "tv_loss's vertical differences taken along the channels", [
+        ("    down = img[:, 1:, :, :] - img[:, :-1, :, :]", "    down = img[:, :, :, 1:] - img[:, :, :, :-1]"),
+    ]),
+    "bug_tv_no_vertical": ("style_transfer_tensorflow.py", "tv_loss without the vertical differences", [
+        ("    loss = tv_weight * (tf.reduce_sum(tf.square(down)) + tf.reduce_sum(tf.square(right)))",
+         "    loss = tv_weight * tf.reduce_sum(tf.square(right))"),
     ]),
     # --- GANs (gan_tf.py)
     "bug_noise_zero_one": ("gan_tf.py", "sample_noise draws from [0, 1) (tf.random.uniform's default range)", [

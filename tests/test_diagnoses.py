@@ -8,6 +8,12 @@ from grader.config import GradingConfig
 from grader.plugins import get_plugin_manager
 from grader.session import collect_misconceptions
 
+V = "net_visualization_tensorflow."
+VIS = V + "class_visualization_update_step/"
+VIS_CHECKS = ("variable", "tensor", "numpy", "run")
+S = "style_transfer_tensorflow."
+TV_CHECKS = S + "tv_loss/notebook," + S + "tv_loss/hidden," + S + "tv_loss/no-loops"
+
 EXPECTED_DIAGNOSES = {
     # sample (submissions/make_buggy.py) -> {check id: misconception id} for every check that is diagnosed;
     # graded with --only the function's own checks (OWN_CHECKS) so that each sample costs seconds
@@ -46,9 +52,45 @@ EXPECTED_DIAGNOSES = {
                                   "gan_tf.get_solvers/arguments": "get_solvers.default-beta1"},
     "bug_solvers_ignore_arguments": {"gan_tf.get_solvers/arguments": "get_solvers.ignores-arguments"},
     # --- network visualization
-
+    "bug_saliency_max_score": {V + "compute_saliency_maps/notebook": "compute_saliency_maps.max-score",
+                               V + "compute_saliency_maps/hidden": "compute_saliency_maps.max-score"},
+    "bug_saliency_cross_entropy": {V + "compute_saliency_maps/notebook": "compute_saliency_maps.cross-entropy",
+                                   V + "compute_saliency_maps/hidden": "compute_saliency_maps.cross-entropy"},
+    "bug_saliency_no_abs": {V + "compute_saliency_maps/notebook": "compute_saliency_maps.no-abs",
+                            V + "compute_saliency_maps/hidden": "compute_saliency_maps.no-abs"},
+    "bug_saliency_watch_numpy": {V + "compute_saliency_maps/notebook": "compute_saliency_maps.watch-numpy",
+                                 V + "compute_saliency_maps/hidden": "compute_saliency_maps.watch-numpy"},
+    "bug_fooling_norm_squared": {V + "make_fooling_image/notebook": "make_fooling_image.norm-squared",
+                                 V + "make_fooling_image/hidden": "make_fooling_image.norm-squared"},
+    "bug_fooling_descent": {V + "make_fooling_image/notebook": "make_fooling_image.descent",
+                            V + "make_fooling_image/hidden": "make_fooling_image.descent"},
+    "bug_class_vis_l2_sign": {VIS + c: "class_visualization_update_step.l2-sign" for c in VIS_CHECKS},
+    "bug_class_vis_l2_not_squared": {VIS + c: "class_visualization_update_step.l2-not-squared" for c in VIS_CHECKS},
+    "bug_class_vis_l2_outside_tape": {VIS + c: "class_visualization_update_step.l2-no-gradient" for c in VIS_CHECKS},
+    "bug_class_vis_l2_ignored": {VIS + c: "class_visualization_update_step.l2-no-gradient" for c in VIS_CHECKS},
+    "bug_class_vis_l2_on_score": {VIS + c: "class_visualization_update_step.l2-on-score" for c in VIS_CHECKS},
+    "bug_class_vis_normalized": {VIS + c: "class_visualization_update_step.normalized-gradient" for c in VIS_CHECKS},
+    # the made-up penalty differs from the L2 term by 2 l2_reg mean(X), too little on the step checks' random images
+    "bug_class_vis_mean_penalty": {VIS + "run": "class_visualization_update_step.mean-penalty"},
+    "bug_class_vis_watch_numpy": {VIS + "numpy": "class_visualization_update_step.watch-numpy"},
+    "bug_class_vis_variable_iadd": {VIS + c: "class_visualization_update_step.variable-iadd" for c in VIS_CHECKS},
     # --- style transfer
-
+    "bug_content_loss_mean": {S + "content_loss/notebook": "content_loss.mean",
+                              S + "content_loss/hidden": "content_loss.mean"},
+    "bug_gram_not_normalized": {S + "gram_matrix/notebook": "gram_matrix.not-normalized",
+                                S + "gram_matrix/hidden": "gram_matrix.not-normalized"},
+    "bug_gram_batch_axis": {S + "gram_matrix/notebook": "gram_matrix.batch-axis",
+                            S + "gram_matrix/hidden": "gram_matrix.batch-axis"},
+    "bug_style_loss_gram_of_targets": {S + "style_loss/notebook": "style_loss.gram-of-targets",
+                                       S + "style_loss/hidden": "style_loss.gram-of-targets"},
+    "bug_style_loss_one_element": {S + "style_loss/notebook": "style_loss.one-element",
+                                   S + "style_loss/hidden": "style_loss.one-element",
+                                   "style_transfer_tensorflow/feature-inversion": "style_loss.one-element"},
+    "bug_tv_roll": {S + "tv_loss/notebook": "tv_loss.wraps-around", S + "tv_loss/hidden": "tv_loss.wraps-around"},
+    "bug_tv_channel_axis": {S + "tv_loss/notebook": "tv_loss.channel-axis",
+                            S + "tv_loss/hidden": "tv_loss.channel-axis"},
+    "bug_tv_no_vertical": {S + "tv_loss/notebook": "tv_loss.no-vertical", S + "tv_loss/hidden": "tv_loss.no-vertical"},
+    "bug_tv_loop": {S + "tv_loss/no-loops": "tv_loss.loops"},
 }
 ONLY = {
     # sample -> the --only selection it is graded with (default: the function that holds its bug)
@@ -76,9 +118,29 @@ ONLY = {
     "bug_solvers_default_beta1": "gan_tf.get_solvers",
     "bug_solvers_ignore_arguments": "gan_tf.get_solvers",
     # --- network visualization
-
-    # --- style transfer
-
+    "bug_saliency_max_score": V + "compute_saliency_maps",
+    "bug_saliency_cross_entropy": V + "compute_saliency_maps",
+    "bug_saliency_no_abs": V + "compute_saliency_maps",
+    "bug_saliency_watch_numpy": V + "compute_saliency_maps",
+    "bug_fooling_norm_squared": V + "make_fooling_image",
+    "bug_fooling_descent": V + "make_fooling_image",
+    **{sample: VIS[:-1] for sample in ("bug_class_vis_l2_sign", "bug_class_vis_l2_not_squared",
+                                       "bug_class_vis_l2_outside_tape", "bug_class_vis_l2_ignored",
+                                       "bug_class_vis_l2_on_score", "bug_class_vis_normalized",
+                                       "bug_class_vis_mean_penalty", "bug_class_vis_watch_numpy",
+                                       "bug_class_vis_variable_iadd")},
+    # --- style transfer (a loss's own checks: its name alone would select the instructor-only runs too)
+    "bug_content_loss_mean": S + "content_loss/notebook," + S + "content_loss/hidden",
+    "bug_gram_not_normalized": S + "gram_matrix/notebook," + S + "gram_matrix/hidden",
+    "bug_gram_batch_axis": S + "gram_matrix/notebook," + S + "gram_matrix/hidden",
+    "bug_style_loss_gram_of_targets": S + "style_loss/notebook," + S + "style_loss/hidden",
+    # the feature-inversion run too: float() of its (1,) loss raises in the run's loop, an exception signature
+    "bug_style_loss_one_element": S + "style_loss/notebook," + S + "style_loss/hidden,"
+                                  "style_transfer_tensorflow/feature-inversion",
+    "bug_tv_roll": TV_CHECKS,
+    "bug_tv_channel_axis": TV_CHECKS,
+    "bug_tv_no_vertical": TV_CHECKS,
+    "bug_tv_loop": TV_CHECKS,
 }
 SEED = "20261129"
 

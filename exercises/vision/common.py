@@ -57,16 +57,19 @@ def feature_handles(executor: Executor, model: Handle, image: np.ndarray, layers
     return handles
 
 
-def scalar(value: Any, what: str) -> float:
-    """A loss: a number or a one-element array (a ``tf.Tensor`` arrives as an array)."""
+def scalar(value: Any, what: str, diagnosis: str = "") -> float:
+    """A loss: a number or a 0-d array (a scalar ``tf.Tensor`` arrives as one). A one-element array of
+    shape (1,) is refused, as the docstrings promise a scalar and ``float()`` of it fails in today's numpy;
+    ``diagnosis``: the misconception id to name for it."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
         raise CheckFailure("%s should be a scalar (a number or a 0-d tensor), got %s%s"
                            % (what, describe(value), SKELETON_HINT if value is None else ""))
-    if value.size != 1:
-        raise CheckFailure("%s should be a scalar, got an array of shape %s" % (what, value.shape))
-    return float(value.reshape(()))
+    if value.shape != ():
+        raise CheckFailure("%s should be a scalar tensor of shape (), got an array of shape %s" % (what, value.shape),
+                           diagnosis=diagnosis if value.size == 1 else "")
+    return float(value)
 
 
 def scaled_error(got: np.ndarray, want: np.ndarray, scale: np.ndarray | float | None = None) -> float:

@@ -120,7 +120,7 @@ class Worker:
         frames = traceback.extract_tb(exc.__traceback__)
         own = [f for f in frames if os.path.realpath(f.filename).startswith(self.root + os.sep)]
         lines = traceback.format_list(own) + traceback.format_exception_only(type(exc), exc)
-        return {"type": type(exc).__name__, "message": self.relative(str(exc)[:2000]),
+        return {"type": type(exc).__name__, "message": self.relative(head_and_tail(str(exc))),
                 "traceback": self.relative("".join(lines)[-8000:])}
 
     # ------------------------------------------------------------------ operations
@@ -242,6 +242,12 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     if "tensorflow" in sys.modules:
         sys.modules["tensorflow"].random.set_seed(seed)
+
+
+def head_and_tail(text: str, keep: int = 1000) -> str:
+    """An exception's text, its middle cut when it is long: what a printed array is followed by (TensorFlow's
+    "... of type 'ndarray', not tf.Tensor") says as much as what precedes it."""
+    return text if len(text) <= 2 * keep else text[:keep] + "\n[...]\n" + text[-keep:]
 
 
 def to_numpy(value: Any) -> Any:

@@ -71,19 +71,31 @@ def _value(value, name):
 class CallBudget:
     """Stands in for a model: counts the calls and stops the run once there are more than ``limit``.
 
-    Every other attribute is the model's own, so code that looks at the model sees the SqueezeNet.
+    With ``watch`` (a class), ``trace`` keeps that class's score on the first image of every call: how a
+    run went, even one stopped by the budget. Every other attribute is the model's own, so code that looks
+    at the model sees the SqueezeNet.
     """
 
-    def __init__(self, model, limit):
+    def __init__(self, model, limit, watch=None):
         self.model = model
         self.limit = int(limit)
         self.calls = 0
+        self.watch = watch
+        self._trace = []
 
     def __call__(self, *args, **kwargs):
         self.calls += 1
         if self.calls > self.limit:
             raise BudgetExceeded("the model was called more than %d times" % self.limit)
-        return self.model(*args, **kwargs)
+        scores = self.model(*args, **kwargs)
+        if self.watch is not None:
+            self._trace.append(float(tf.reshape(scores, (-1, scores.shape[-1]))[0, int(self.watch)]))
+        return scores
+
+    @property
+    def trace(self):
+        """The watched class's score at every call so far: a numpy array."""
+        return np.array(self._trace, dtype=np.float64)
 
     def __getattr__(self, name):
         return getattr(self.model, name)
