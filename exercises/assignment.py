@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader import hookimpl
-from grader.api import Assignment, Limits, Runtime
+from grader.api import Assignment, Limits, Runtime, hookimpl
 
 STUDENT_FILES = (
     "rnn_layers.py",

@@ -17,8 +17,7 @@ from exercises.gans.data import load_bundled_digits, load_mnist_npz
 from exercises.gans.functions import add_leaky_relu_checks, add_loss_checks, add_sample_noise_checks, add_solver_checks
 from exercises.gans.models import add_model_checks
 from exercises.gans.training import add_training_check
-from grader import hookimpl
-from grader.api import CheckList, Exercise, GradingConfig, UsageError
+from grader.api import CheckList, Exercise, GradingConfig, UsageError, hookimpl
 
 EXERCISE_ID = "gans"
 checks = CheckList(EXERCISE_ID, modules=MODULES)

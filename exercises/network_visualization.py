@@ -12,11 +12,8 @@ from exercises.vision.common import (HARNESS, INPUT_KINDS, as_input, harness_cal
                                      side_by_side, squeezenet)
 from exercises.vision.images import SQUEEZENET_STD, deprocess, heat, preprocess
 from exercises.vision.options import vision_fixtures
-from grader import hookimpl
-from grader.checks import CheckContext, CheckFailure, CheckList, Exercise, Outcome
-from grader.compare import expect_array, index_text
-from grader.pictures import grid, images_artifact
-from grader.worker.client import StudentError
+from grader.api import (CheckContext, CheckFailure, CheckList, Exercise, Outcome, StudentError, expect_array, grid,
+                        hookimpl, images_artifact, index_text)
 
 EXERCISE_ID = "network_visualization"
 T = "net_visualization_tensorflow."

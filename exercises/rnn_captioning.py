@@ -7,8 +7,7 @@ from exercises.captioning.layer_checks import (LayerSpec, add_backward_checks, a
                                                add_large_input_check, dims, linspace)
 from exercises.captioning.model_checks import CAPTIONING_COUPLINGS, add_model_checks
 from exercises.captioning.options import captioning_fixtures
-from grader import hookimpl
-from grader.api import PUBLIC_SEED, CheckList, Exercise
+from grader.api import PUBLIC_SEED, CheckList, Exercise, hookimpl
 
 EXERCISE_ID = "rnn_captioning"
 checks = CheckList(EXERCISE_ID, modules=("rnn_layers",))

@@ -19,10 +19,8 @@ from exercises.vision.common import (HARNESS, as_input, feature_handles, harness
 from exercises.vision.images import deprocess, enlarge, load_image, preprocess
 from exercises.vision.loops import find_loops
 from exercises.vision.options import vision_fixtures
-from grader import hookimpl
-from grader.checks import CheckContext, CheckFailure, CheckList, Exercise, Outcome
-from grader.compare import describe, expect_array, rel_error
-from grader.pictures import images_artifact
+from grader.api import (CheckContext, CheckFailure, CheckList, Exercise, Outcome, describe, expect_array, hookimpl,
+                        images_artifact, rel_error)
 
 EXERCISE_ID = "style_transfer"
 MODULE = "style_transfer_tensorflow"

@@ -1,8 +1,7 @@
 """The captioning notebooks' known mistakes (see ``grader.misconceptions``); implementations in ``mistakes``."""
 from __future__ import annotations
 
-from grader import hookimpl
-from grader.misconceptions import Misconception
+from grader.api import Misconception, hookimpl
 
 L = "rnn_layers."
 MODEL = "classifiers.rnn.CaptioningRNN."

@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from exercises.captioning.data import check_coco_dir, ensure_synthetic_coco, load_captioning_data
-from grader import hookimpl
-from grader.api import GradingConfig, UsageError
+from grader.api import GradingConfig, UsageError, hookimpl
 
 
 @hookimpl

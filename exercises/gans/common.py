@@ -11,10 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks import CheckFailure
-from grader.compare import describe
-from grader.worker.client import Executor
-from grader.worker.protocol import Handle
+from grader.api import CheckFailure, Executor, Handle, describe
 
 HARNESS = "gan_harness"
 MODULES = ("gan_tf",)

@@ -13,10 +13,8 @@ import numpy as np
 
 from exercises.gans.common import HARNESS, SKELETON_HINT, as_scalar, tf_call
 from exercises.gans.uniformity import ks_critical_distance, ks_distance
-from grader.checks import PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Outcome
-from grader.compare import dtype_threshold, expect_array, expect_tuple, rel_error
-from grader.worker.client import StudentError
-from grader.worker.protocol import Handle
+from grader.api import (PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Handle, Outcome, StudentError,
+                        dtype_threshold, expect_array, expect_tuple, rel_error)
 
 T = "gan_tf."
 NOTEBOOK_LEAKY_RELU_THRESHOLD = dtype_threshold(1e-10, np.float32)

@@ -7,8 +7,7 @@ whichever library call the student made. Implementations are in ``mistakes``.
 """
 from __future__ import annotations
 
-from grader import hookimpl
-from grader.misconceptions import Misconception
+from grader.api import Misconception, hookimpl
 
 T = "gan_tf."
 IMPL = "exercises.gans.mistakes:"

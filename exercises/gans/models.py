@@ -18,8 +18,7 @@ from math import prod
 import numpy as np
 
 from exercises.gans.common import HARNESS, IMAGE_DIM, build_model, weight_arrays
-from grader.checks import CheckContext, CheckFailure, CheckList, Outcome
-from grader.compare import expect_array
+from grader.api import CheckContext, CheckFailure, CheckList, Outcome, expect_array
 
 WEIGHT_SCALE = 10.0
 

@@ -22,9 +22,7 @@ from typing import Any
 import numpy as np
 
 from exercises.gans.common import HARNESS, IMAGE_DIM, NOISE_DIM, as_scalar, build_model, seed, weight_arrays
-from grader.checks import CheckContext, CheckFailure, CheckList, Outcome
-from grader.compare import expect_array
-from grader.pictures import grid, images_artifact
+from grader.api import CheckContext, CheckFailure, CheckList, Outcome, expect_array, grid, images_artifact
 
 SAMPLES = 16
 SHORT_BATCH = 0.75

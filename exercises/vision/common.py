@@ -13,10 +13,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from exercises.vision.options import DEFAULT_WEIGHTS_SEED
-from grader.checks import CheckContext, CheckFailure
-from grader.compare import describe
-from grader.worker.client import Executor, StudentError
-from grader.worker.protocol import Handle
+from grader.api import CheckContext, CheckFailure, Executor, Handle, StudentError, describe
 
 HARNESS = "vision_harness"
 SKELETON_HINT = " (is the TODO still a `pass`?)"

@@ -2,8 +2,7 @@
 data only (the grader never imports TensorFlow); the wrong implementations are in ``mistakes``."""
 from __future__ import annotations
 
-from grader import hookimpl
-from grader.misconceptions import Misconception
+from grader.api import Misconception, hookimpl
 
 V = "net_visualization_tensorflow."
 S = "style_transfer_tensorflow."
