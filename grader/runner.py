@@ -20,12 +20,14 @@ from grader import __version__
 from grader.checks import Check, CheckContext, CheckFailure, Exercise
 from grader.config import GradingConfig
 from grader.model import CheckResult, ExerciseSummary, GraderInfo, Metric, Report, SubmissionInfo
+from grader.budget import SubmissionClock
 from grader.bundle import NotInBundle
 from grader.diagnosis import Diagnoser, Evidence
 from grader.localization import FAILING, Fault, Localizer, involved, listing
 from grader.misconceptions import Misconception
 from grader.runtimes import worker_env
 from grader.sandbox import Sandbox, hidden_paths
+from grader.slots import claim_slot
 from grader.staging import stage, stage_reference_copy
 from grader.verdicts import function_verdicts
 from grader.submission import Submission
@@ -33,6 +35,7 @@ from grader.worker import compat
 from grader.worker.client import Executor, ExecutorStats, StudentError, WorkerCrashed, WorkerTimeout
 
 IMPORT_TIMEOUT_S = 30.0
+REFERENCE_LATE = "internal grader error: the reference did not answer in time"
 STDOUT_SHOWN = 4000
 
 
@@ -93,6 +96,9 @@ class Grader:
         self.reference_root = self.assignment.reference
         self.sandbox = Sandbox(enabled=config.sandbox,
                                limits={n: r.limits for n, r in self.assignment.runtimes.items()})
+        self.slot = claim_slot() if self.sandbox.uid is not None else None
+        """This grader's job slot: its workers' own user id (only a root grader switches users)."""
+        self.sandbox.slot_uid = self.slot.uid if self.slot else None
 
     def reference(self, runtime: str) -> Executor:
         """The trusted reference's worker (no sandbox: it runs only the project's own code)."""
@@ -132,6 +138,8 @@ class Grader:
     def close(self) -> None:
         for executor in [*self.references.values(), *self.misconception_workers.values()]:
             executor.close()
+        if self.slot is not None:
+            self.slot.release()
 
     def grade(self, submission: Submission, only: Collection[str] | None = None,
               on_result: Callable[[CheckResult], None] | None = None) -> Report:
@@ -140,6 +148,7 @@ class Grader:
         stops the grading)."""
         self.declared: dict[str, Fault] = {}
         self.evidence: dict[str, Evidence] = {}
+        self.clock = SubmissionClock(self.config.submission_timeout_s)
         chosen = [dataclasses.replace(ex, checks=tuple(c for c in ex.checks if only is None or c.id in only))
                   for ex in self.exercises]
         with tempfile.TemporaryDirectory(prefix="grader-%s-" % submission.id) as tmp:
@@ -165,7 +174,7 @@ class Grader:
             result = results[check_id]
             result.blame, result.inconclusive, result.attribution = list(fault.culprits), list(fault.inconclusive), \
                 fault.how
-            if fault.how:
+            if fault.how and fault.how not in result.message:
                 result.message = "%s. %s" % (fault.how[0].upper() + fault.how[1:], result.message)
         for check_id, m in diagnoses.items():
             result = results[check_id]
@@ -195,7 +204,7 @@ class Grader:
             return {}
         live = self.reference_root is not None and self.reference_factory is None
         diagnoser = Diagnoser(self.catalog, self.misconception_transcript if live else None,
-                              self.config.diagnose_budget_s)
+                              max(0.0, min(self.config.diagnose_budget_s, self.clock.left)))
         found = {}
         for check in checks:
             if check.id in self.evidence:
@@ -235,7 +244,7 @@ class Grader:
         couplings = [group for ex in self.exercises for group in ex.couplings]
         rerun = None
         if self.config.localize_budget_s > 0 and self.reference_root is not None and self.reference_factory is None:
-            rerun = Rerunner(self, submission, scratch, self.config.localize_budget_s)
+            rerun = Rerunner(self, submission, scratch, max(0.0, min(self.config.localize_budget_s, self.clock.left)))
         try:
             return Localizer(checks, results, couplings, rerun, self.declared).run()
         finally:
@@ -257,18 +266,27 @@ class Grader:
             if self.assignment.module_file(module) not in submission.files:
                 broken[module] = ("%s is missing from the submission" % path, {}, path)
                 continue
-            student.deadline = time.monotonic() + min(IMPORT_TIMEOUT_S, self.config.timeout_s)
+            limit, by_budget = self.clock.limit(min(IMPORT_TIMEOUT_S, self.config.timeout_s))
+            if limit <= 0:
+                continue  # no time left: every check is marked so
+            student.deadline = time.monotonic() + limit
             try:
                 student.import_module(module)
             except StudentError as exc:
                 broken[module] = ("%s could not be imported: %s" % (path, exc),
                                   {"traceback": exc.traceback, "stdout": exc.stdout[:STDOUT_SHOWN]}, path)
             except WorkerTimeout:
-                broken[module] = ("importing %s did not finish within %.0f s" % (
-                    path, min(IMPORT_TIMEOUT_S, self.config.timeout_s)), {}, path)
+                broken[module] = ("importing %s did not finish within %.0f s%s" % (
+                    path, limit, " (%s)" % self.clock.out_of_time() if by_budget else ""), {}, path)
             except WorkerCrashed as exc:
                 broken[module] = ("importing %s crashed: %s" % (path, exc), {}, path)
         return broken
+
+    def _out_of_time(self, check: Check, prefix: str) -> tuple[str, Fault]:
+        """The message of a check the submission's budget left no time for, and its fault (none: its targets
+        could not be judged)."""
+        why = self.clock.out_of_time()
+        return prefix + why, Fault((), tuple(check.targets), why)
 
     def _run(self, check: Check, exercise: Exercise, student: Executor, broken: dict) -> CheckResult:
         result = CheckResult(id=check.id, exercise=exercise.id, targets=list(check.targets), uses=list(check.uses),
@@ -284,14 +302,27 @@ class Grader:
             result.status, result.max_score = "skipped", 0.0
             result.message = "instructor-only: needs the live reference on values your code produces"
             return result
+        blocked = self.clock.blocked(check)
+        limit, by_budget = self.clock.limit(self.config.timeout_s * check.timeout_factor)
+        if blocked or limit <= 0:
+            result.status = "timeout"
+            result.message, self.declared[check.id] = blocked or self._out_of_time(check, "not run: ")
+            return result
         ctx = CheckContext(check, self.config, student, reference, self.fixtures.get(exercise.id, {}))
         start = time.monotonic()
         student.stdout.clear()
         student.transcript = [] if self.catalog else None
         try:
-            outcome = evaluate(ctx, self.config.timeout_s * check.timeout_factor)
+            outcome = evaluate(ctx, limit)
         finally:
             transcript, student.transcript = student.transcript or [], None
+        if by_budget and (outcome.status == "timeout" or outcome.message == REFERENCE_LATE):
+            message, self.declared[check.id] = self._out_of_time(check, "stopped: ")
+            outcome = Evaluation("timeout", message)
+        else:
+            stalled = self.clock.record(check, outcome.status, limit)
+            if stalled:
+                outcome.message += self.clock.note(stalled)
         if outcome.status in FAILING:
             self.evidence[check.id] = Evidence(outcome.diagnosis, outcome.exception, transcript)
         result.status, result.message = outcome.status, outcome.message
@@ -350,7 +381,7 @@ def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluati
         return Evaluation("skipped", str(exc))
     except WorkerTimeout as exc:
         if exc.executor is reference:
-            return Evaluation("error", "internal grader error: the reference did not answer in time")
+            return Evaluation("error", REFERENCE_LATE)
         return Evaluation("timeout", "stopped after %.0f s without an answer (an infinite loop or a very slow "
                                      "implementation?)" % timeout)
     except StudentError as exc:
@@ -422,6 +453,9 @@ class Rerunner:
         key = (check.id, swapped)
         if key in self.answers:
             return self.answers[key]
+        if any(f in self.grader.clock.stalled for f in involved(check) if f not in swapped):
+            self.answers[key] = False  # it would call a function that did not finish: fails without running
+            return False
         left = self.deadline - time.monotonic()
         if left <= 0:
             return None
