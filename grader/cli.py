@@ -205,6 +205,7 @@ def _grade(pm, args, assignment: Assignment) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     gradebook_path = args.gradebook or args.out / "gradebook.sqlite"
     gradebook_path.parent.mkdir(parents=True, exist_ok=True)
+    cluster = _cluster(args.scheduler, config) if args.scheduler else None
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with Gradebook(gradebook_path) as gradebook:
@@ -214,13 +215,15 @@ def _grade(pm, args, assignment: Assignment) -> int:
                                                   gradebook_path))
             start = time.monotonic()
             run = grade_class(gradebook, submissions, exercises, selected, config, pm, args.out, jobs=args.jobs,
-                              force=args.force)
+                              force=args.force, cluster=cluster)
     except KeyboardInterrupt:
         print("grader: interrupted; everything graded so far is in the gradebook: run the same command to "
               "continue", file=sys.stderr)
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if cluster is not None:
+            cluster.close()
     if run.interrupted:
         print("grader: interrupted after %d submission(s); every check decided so far is in the gradebook and the "
               "outputs agree with it: run the same command to continue" % run.graded, file=sys.stderr)
@@ -232,6 +235,17 @@ def _grade(pm, args, assignment: Assignment) -> int:
               "to regrade them" % run.stale_kept)
     print("reports written to %s; class dashboard %s" % (args.out, args.out / "index.html"))
     return 0
+
+
+def _cluster(address: str, config: GradingConfig):
+    """A client of the Dask scheduler at ``address`` (see ``grader.distributed``)."""
+    from grader.distributed import check_options, connect
+
+    check_options(config)
+    client = connect(address)
+    workers = len(client.scheduler_info().get("workers", {}))
+    print("grading on the Dask cluster at %s (%d worker(s) now; --jobs does not apply)" % (address, workers))
+    return client
 
 
 def _interrupt(signum, frame) -> None:
