@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable
 
 from grader import __version__
 from grader.config import GradingConfig
+from grader.memo import ReferenceMemo
 from grader.submission import Submission, UsageError, load_zip
 
 CONNECT_TIMEOUT_S = 30
@@ -155,6 +156,7 @@ class _Run:
         self.fixtures = build_fixtures(self.selected, config)
         self.misconceptions = collect_misconceptions(pm, config)
         self.inspect = inspector(pm, config)
+        self.memo = ReferenceMemo()
 
 
 _runs: dict[str, _Run] = {}
@@ -176,7 +178,7 @@ def _grader(run: dict[str, Any]) -> tuple[_Run, Any]:
         mine.pop(other).close()
     if key not in mine:
         mine[key] = Grader(state.selected, state.config, state.fixtures, catalog=state.misconceptions,
-                           inspect=state.inspect)
+                           inspect=state.inspect, memo=state.memo)
     _local.graders = mine
     return state, mine[key]
 

@@ -24,6 +24,7 @@ from grader.budget import SubmissionClock
 from grader.bundle import NotInBundle
 from grader.diagnosis import Diagnoser, Evidence
 from grader.localization import FAILING, Fault, Localizer, involved, listing
+from grader.memo import Diverged, MemoizingExecutor, ReferenceMemo
 from grader.misconceptions import Misconception
 from grader.runtimes import worker_env
 from grader.sandbox import Sandbox, hidden_paths
@@ -76,11 +77,13 @@ class Grader:
     def __init__(self, exercises: list[Exercise], config: GradingConfig, fixtures: dict[str, dict[str, Any]],
                  reference_factory: Callable[[str], Executor] | None = None,
                  provided: dict[str, bytes] | None = None, catalog: dict[str, Misconception] | None = None,
-                 inspect: Callable[[Report, Submission], None] | None = None):
+                 inspect: Callable[[Report, Submission], None] | None = None, memo: ReferenceMemo | None = None):
         """``reference_factory(runtime)`` replaces the live reference (a bundle's replay, a recorder);
         ``provided`` the provided modules' sources (from a bundle, when the reference is not installed);
         ``catalog`` the known misconceptions, by id; ``inspect(report, submission)`` adds what plugins read
-        from the submission's files (the ``grader_inspect_submission`` hook)."""
+        from the submission's files (the ``grader_inspect_submission`` hook); ``memo`` the live reference's
+        answers shared by the graders of a batch (``grader.memo``)."""
+        self.memo = memo
         self.catalog = catalog or {}
         self.inspect = inspect or (lambda report, submission: None)
         self.misconception_workers: dict[str, Executor] = {}
@@ -103,10 +106,13 @@ class Grader:
     def reference(self, runtime: str) -> Executor:
         """The trusted reference's worker (no sandbox: it runs only the project's own code)."""
         if runtime not in self.references:
-            self.references[runtime] = (self.reference_factory(runtime) if self.reference_factory else
-                                        Executor(self.reference_root, "the reference", self.assignment.package,
-                                                 env=worker_env(self.assignment.runtime(runtime)),
-                                                 stats=self.reference_stats))
+            if self.reference_factory:
+                self.references[runtime] = self.reference_factory(runtime)
+            else:
+                memo = {"memo": self.memo} if self.memo is not None else {}
+                self.references[runtime] = (MemoizingExecutor if memo else Executor)(
+                    self.reference_root, "the reference", self.assignment.package,
+                    env=worker_env(self.assignment.runtime(runtime)), stats=self.reference_stats, **memo)
         return self.references[runtime]
 
     def student_executor(self, submission: Submission, scratch: Path, runtime: str, package: str = "pkg",
@@ -365,7 +371,18 @@ class Evaluation:
 def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluation:
     """Run ``ctx.check`` with a deadline and judge what happened: the metric against the threshold, a
     failure the check raised, or what went wrong in a worker. ``ctx.details`` collects the details.
-    ``quiet``: say nothing on the grader's own error output either (a localizing rerun)."""
+    ``quiet``: say nothing on the grader's own error output either (a localizing rerun). A check whose
+    memoised reference answers turn out not to be the live reference's runs again, live (``grader.memo``)."""
+    try:
+        return _evaluate(ctx, timeout, quiet)
+    except Diverged:
+        ctx.details.clear()
+        ctx.artifacts.clear()
+        ctx.student.stdout.clear()
+        return _evaluate(ctx, timeout, quiet)
+
+
+def _evaluate(ctx: CheckContext, timeout: float, quiet: bool) -> Evaluation:
     check, student, reference = ctx.check, ctx.student, ctx.reference
     student.current_check = reference.current_check = check.id
     student.deadline = reference.deadline = time.monotonic() + timeout
@@ -393,6 +410,8 @@ def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluati
     except WorkerCrashed as exc:
         prefix = "internal grader error" if exc.executor is reference else _targets(check)
         return Evaluation("error", "%s: %s" % (prefix, exc))
+    except Diverged:
+        raise
     except Exception as exc:  # a bug of the grader itself: say so, keep grading
         ctx.details["traceback"] = traceback.format_exc()[-4000:]
         if not quiet:

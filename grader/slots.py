@@ -9,7 +9,6 @@ ids with its lock files. Only a root grader can run workers as another user (see
 from __future__ import annotations
 
 import fcntl
-import os
 import pwd
 import tempfile
 from pathlib import Path

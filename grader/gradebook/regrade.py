@@ -24,7 +24,7 @@ from grader.config import GradingConfig
 from grader.gradebook.fingerprint import check_fingerprints
 from grader.gradebook.outputs import write_outputs, write_submission
 from grader.gradebook.store import Attempt, Gradebook
-from grader.model import CheckResult
+from grader.memo import ReferenceMemo
 from grader.progress import BatchProgress
 from grader.runner import Grader
 from grader.session import build_fixtures, collect_misconceptions, inspector
@@ -183,11 +183,12 @@ def _grade_locally(run: ClassRun, selected: list[Exercise], config: GradingConfi
                    record, finish, progress: BatchProgress, gate: _Gate, jobs: int) -> bool:
     fixtures = build_fixtures(selected, config)
     misconceptions = collect_misconceptions(pm, config)
-    local, graders, lock = threading.local(), [], threading.Lock()
+    local, graders, lock, memo = threading.local(), [], threading.Lock(), ReferenceMemo()
 
     def grade_one(task: Task) -> None:
         if not hasattr(local, "grader"):
-            local.grader = Grader(selected, config, fixtures, catalog=misconceptions, inspect=inspector(pm, config))
+            local.grader = Grader(selected, config, fixtures, catalog=misconceptions, inspect=inspector(pm, config),
+                                  memo=memo)
             with lock:
                 graders.append(local.grader)
         start = time.monotonic()
