@@ -88,6 +88,8 @@ class _Chain:
     to_real: dict[int, int] = field(default_factory=dict)
     """The chain's handle numbers (negative) -> the worker's handle ids."""
     to_chain: dict[int, int] = field(default_factory=dict)
+    numbers: set[int] = field(default_factory=set)
+    """Every handle number the chain has given out, from the memo or the worker."""
 
 
 class MemoizingExecutor(Executor):
@@ -113,6 +115,7 @@ class MemoizingExecutor(Executor):
             if value is not _MISSING:
                 chain.pending.append((mine, value))
                 chain.key = key
+                _map_handles(value, lambda h: h, chain.numbers.add)
                 return value
         if not chain.live:
             self._replay(chain)
@@ -161,14 +164,14 @@ def _in_chain(message: dict, chain: _Chain) -> dict | None:
     unknown = []
 
     def number(handle: Handle) -> Handle:
-        if handle.id < 0 or handle.id in chain.to_chain:
+        if handle.id in chain.numbers or handle.id in chain.to_chain:
             return Handle(handle.id if handle.id < 0 else chain.to_chain[handle.id], handle.type)
         unknown.append(handle)
         return handle
 
     mine = _map_handles(message, number)
     if message.get("op") == "free":
-        ids = [i if i < 0 else chain.to_chain.get(i) for i in message.get("handles", [])]
+        ids = [i if i in chain.numbers else chain.to_chain.get(i) for i in message.get("handles", [])]
         if None in ids:
             return None
         mine["handles"] = ids
@@ -188,6 +191,7 @@ def _number(chain: _Chain, real_id: int) -> int:
     if real_id not in chain.to_chain:
         number = -(len(chain.to_real) + 1)
         chain.to_chain[real_id], chain.to_real[number] = number, real_id
+        chain.numbers.add(number)
     return chain.to_chain[real_id]
 
 
