@@ -12,6 +12,7 @@ records), so that one class is never graded by two versions of the grader.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tempfile
@@ -97,9 +98,10 @@ def grade_on_cluster(client: Any, jobs: Iterable[tuple[Any, Submission, list[str
 
     futures = {}
     for job, submission, checks in jobs:
+        task = hashlib.sha256(json.dumps([submission.sha256, checks, run], sort_keys=True, default=str).encode())
         future = client.submit(grade_submission, package(submission, assignment_package), submission.id,
                                list(submission.problems), checks, run, pure=False,
-                               key="grade-%s-%s" % (submission.id, submission.sha256[:12]))
+                               key="grade-%s-%s" % (submission.id, task.hexdigest()[:16]))
         futures[future] = (job, submission)
     done: set[str] = set()
     try:
@@ -159,6 +161,8 @@ class _Run:
         self.memo = ReferenceMemo()
 
 
+KEPT_RUNS = 2
+"""Runs whose state a worker process keeps (a new run's first task drops the oldest)."""
 _runs: dict[str, _Run] = {}
 _runs_lock = threading.Lock()
 _local = threading.local()
@@ -172,6 +176,8 @@ def _grader(run: dict[str, Any]) -> tuple[_Run, Any]:
     with _runs_lock:
         if key not in _runs:
             _runs[key] = _Run(run)
+            while len(_runs) > KEPT_RUNS:
+                _runs.pop(next(iter(_runs)))
         state = _runs[key]
     mine = getattr(_local, "graders", {})
     for other in [k for k in mine if k != key]:

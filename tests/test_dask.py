@@ -137,3 +137,20 @@ def test_options_naming_local_files_are_refused_with_a_cluster(tmp_path, capsys)
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--coco-dir names files on this machine" in err
+
+
+def test_a_worker_with_other_check_definitions_refuses_to_grade():
+    from grader.config import GradingConfig
+    from grader.distributed import DefinitionsDiffer, _Run, settings
+    from grader.gradebook.fingerprint import check_fingerprints
+    from grader.plugins import get_plugin_manager
+    from grader.session import collect_assignment, collect_exercises
+
+    check = CHECKS.split(",")[0]
+    pm = get_plugin_manager()
+    assignment = collect_assignment(pm)
+    config = GradingConfig(seed=1, only=(check,), assignment=assignment, plugins=pm.plugins_in_use())
+    prints = check_fingerprints(collect_exercises(pm, config), config, assignment)
+    assert _Run(settings(config, prints)).selected  # the same definitions: it grades
+    with pytest.raises(DefinitionsDiffer, match="checks defined differently: %s" % re.escape(check)):
+        _Run(settings(config, {**prints, check: "0" * 64}))

@@ -28,7 +28,7 @@ from grader.memo import ReferenceMemo
 from grader.progress import BatchProgress
 from grader.runner import Grader
 from grader.session import build_fixtures, collect_misconceptions, inspector
-from grader.submission import Submission
+from grader.submission import Submission, UsageError
 from grader.worker.client import descendants
 from grader.writers._format import json_safe
 
@@ -220,7 +220,7 @@ def _grade_locally(run: ClassRun, selected: list[Exercise], config: GradingConfi
 def _grade_remotely(cluster, run: ClassRun, config: GradingConfig, fingerprints: dict[str, str], record, finish,
                     progress: BatchProgress, gate: _Gate, announce) -> bool:
     """One Dask task per submission; each report is recorded and written here as it arrives."""
-    from grader.distributed import grade_on_cluster, settings
+    from grader.distributed import DefinitionsDiffer, grade_on_cluster, settings
 
     lost = []
 
@@ -237,6 +237,8 @@ def _grade_remotely(cluster, run: ClassRun, config: GradingConfig, fingerprints:
     except KeyboardInterrupt:
         gate.stop()
         return True
+    except DefinitionsDiffer as exc:
+        raise UsageError(str(exc)) from None
     for item in lost:
         announce("grader: %s was not graded: %s (nothing recorded; run the same command again to retry it)"
                  % (item.submission, item.reason))
