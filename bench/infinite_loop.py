@@ -5,8 +5,8 @@
 Grades the reference with ``while True: pass`` as the body of ``--function`` (a function of
 ``rnn_layers.py``), with the default per-check limit, as ``grader grade`` in its own process. Prints the wall
 time, how many checks waited out their limit, and how many were marked ``timeout`` at once because they call
-the function that never returned; before this work each of those waited out its own limit too (the issue
-measured 5 minutes for rnn_step_forward), so the time they would have cost is their count times the limit.
+the function that never returned; before this work each of those called it again and could wait out its own
+limit (the issue measured 5 minutes for rnn_step_forward).
 """
 from __future__ import annotations
 
@@ -60,8 +60,8 @@ def main() -> None:
         print("  waited out its limit: %-55s %6.1f s" % (c["id"], c["duration_s"]))
     print("  marked timeout at once, without calling it: %d checks (%s)" % (
         len(skipped), ", ".join(c["id"] for c in skipped)))
-    print("timeouts waited out: %d (target: 1); one limit per check would have cost %d x %g s = %.0f s more" % (
-        len(waited), len(skipped), args.timeout, len(skipped) * args.timeout))
+    print("timeouts waited out: %d (target: 1); calling the function again in each of the others could cost up "
+          "to %d x %g s = %.0f s more" % (len(waited), len(skipped), args.timeout, len(skipped) * args.timeout))
 
 
 if __name__ == "__main__":
