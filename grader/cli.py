@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import secrets
 import signal
 import sys
@@ -10,8 +11,8 @@ import time
 from pathlib import Path
 
 from grader import __version__
-from grader.config import (DEFAULT_DIAGNOSE_BUDGET_S, DEFAULT_LOCALIZE_BUDGET_S, DEFAULT_TIMEOUT_S,
-                           GradingConfig)
+from grader.config import (DEFAULT_DIAGNOSE_BUDGET_S, DEFAULT_LOCALIZE_BUDGET_S, DEFAULT_SUBMISSION_TIMEOUT_S,
+                           DEFAULT_TIMEOUT_S, GradingConfig)
 from grader.plugins import ALLOW_ENV, AUTOLOAD_ENV, get_plugin_manager, hooks_of, names
 from grader.bundle import INSTALLED_BUNDLE, Bundle, BundleError, load_bundle
 from grader.checks import PUBLIC_SEED
@@ -44,7 +45,11 @@ def build_parser(pm) -> argparse.ArgumentParser:
     grade.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                        help="a submission folder (assignment3/), a zip of it, or a folder of many")
     grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="where reports are written")
-    grade.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="submissions graded at once")
+    grade.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                       help="submissions graded at once; 'auto': one per core (default %(default)s)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on a Dask cluster (tcp://HOST:8786), one task per submission; this machine keeps "
+                            "the gradebook and writes the reports (pip install 'cs231n-a3-grader[dask]')")
     grade.add_argument("--gradebook", type=Path, metavar="PATH",
                        help="the class gradebook (SQLite; default DIR/gradebook.sqlite)")
     grade.add_argument("--force", action="store_true",
@@ -76,6 +81,9 @@ def build_parser(pm) -> argparse.ArgumentParser:
             "the gradebook's, picked at random by its first run" if p is grade else "random"))
         p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT_S, metavar="S",
                        help="per-check time limit in seconds (default %(default)s; training runs get more)")
+        p.add_argument("--submission-timeout", type=_positive_float, default=DEFAULT_SUBMISSION_TIMEOUT_S,
+                       metavar="S", help="time limit per submission in seconds, everything included (default "
+                       "%(default)s): the checks left when it runs out are marked timeout")
         p.add_argument("--no-sandbox", action="store_true",
                        help="run student workers without bubblewrap (resource limits only; not for real grading)")
         p.add_argument("--localize-budget", type=_non_negative_float, default=DEFAULT_LOCALIZE_BUDGET_S,
@@ -120,6 +128,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _jobs(text: str) -> int:
+    """``auto``: one job per core this process may run on."""
+    if text == "auto":
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        return _positive_int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a positive number or 'auto'") from None
+
+
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0:
@@ -138,7 +156,7 @@ def _config(args: argparse.Namespace, out_dir: Path | None, assignment: Assignme
     only = tuple(i.strip() for group in args.only for i in group.split(",") if i.strip())
     reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout", "no_sandbox",
                 "answers", "summary", "localize_budget", "diagnose_budget", "gradebook", "force", "strict_env",
-                "plugins", "no_plugin_autoload", "plugins_in_use"}
+                "plugins", "no_plugin_autoload", "plugins_in_use", "submission_timeout", "scheduler"}
     options = {k: v for k, v in vars(args).items() if k not in reserved}
     seed = args.seed if getattr(args, "seed", None) is not None else secrets.randbelow(2**31)
     config = GradingConfig(seed=seed, timeout_s=getattr(args, "timeout", DEFAULT_TIMEOUT_S), only=only,
@@ -146,6 +164,7 @@ def _config(args: argparse.Namespace, out_dir: Path | None, assignment: Assignme
                            localize_budget_s=getattr(args, "localize_budget", DEFAULT_LOCALIZE_BUDGET_S),
                            diagnose_budget_s=getattr(args, "diagnose_budget", DEFAULT_DIAGNOSE_BUDGET_S),
                            strict_env=getattr(args, "strict_env", False), assignment=assignment,
+                           submission_timeout_s=getattr(args, "submission_timeout", DEFAULT_SUBMISSION_TIMEOUT_S),
                            plugins=args.plugins_in_use)
     if args.command != "list" and config.isolation.startswith("NOT ISOLATED"):
         print("grader: WARNING: %s" % config.isolation, file=sys.stderr)
@@ -186,6 +205,7 @@ def _grade(pm, args, assignment: Assignment) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     gradebook_path = args.gradebook or args.out / "gradebook.sqlite"
     gradebook_path.parent.mkdir(parents=True, exist_ok=True)
+    cluster = _cluster(args.scheduler, config) if args.scheduler else None
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with Gradebook(gradebook_path) as gradebook:
@@ -195,13 +215,15 @@ def _grade(pm, args, assignment: Assignment) -> int:
                                                   gradebook_path))
             start = time.monotonic()
             run = grade_class(gradebook, submissions, exercises, selected, config, pm, args.out, jobs=args.jobs,
-                              force=args.force)
+                              force=args.force, cluster=cluster)
     except KeyboardInterrupt:
         print("grader: interrupted; everything graded so far is in the gradebook: run the same command to "
               "continue", file=sys.stderr)
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if cluster is not None:
+            cluster.close()
     if run.interrupted:
         print("grader: interrupted after %d submission(s); every check decided so far is in the gradebook and the "
               "outputs agree with it: run the same command to continue" % run.graded, file=sys.stderr)
@@ -213,6 +235,17 @@ def _grade(pm, args, assignment: Assignment) -> int:
               "to regrade them" % run.stale_kept)
     print("reports written to %s; class dashboard %s" % (args.out, args.out / "index.html"))
     return 0
+
+
+def _cluster(address: str, config: GradingConfig):
+    """A client of the Dask scheduler at ``address`` (see ``grader.distributed``)."""
+    from grader.distributed import check_options, connect
+
+    check_options(config)
+    client = connect(address)
+    workers = len(client.scheduler_info().get("workers", {}))
+    print("grading on the Dask cluster at %s (%d worker(s) now; --jobs does not apply)" % (address, workers))
+    return client
 
 
 def _interrupt(signum, frame) -> None:
