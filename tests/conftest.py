@@ -5,6 +5,7 @@ import importlib.util
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -34,6 +35,19 @@ def samples(tmp_path_factory) -> Path:
     shutil.copytree(ROOT / "reference", root / "reference", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "submissions" / "skeleton", root / "skeleton")
     return root
+
+
+CAPTIONING = "rnn_captioning,lstm_captioning"
+
+
+@pytest.fixture(scope="session")
+def captioning_bundle(tmp_path_factory) -> Path:
+    """The public answer bundle of the captioning exercises (``grader bundle --only`` them), made once."""
+    path = tmp_path_factory.mktemp("bundle") / "answers.npz"
+    proc = subprocess.run([sys.executable, "-m", "grader.cli", "bundle", "--out", str(path), "--only", CAPTIONING],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return path
 
 
 def grade(paths, out: Path, *args: str) -> dict[str, dict]:

@@ -12,19 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, grade, statuses
+from conftest import CAPTIONING, ROOT, grade, statuses
 from grader.bundle import BundleError, load_bundle
-
-CAPTIONING = "rnn_captioning,lstm_captioning"
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("bundle") / "answers.npz"
-    proc = subprocess.run([sys.executable, "-m", "grader.cli", "bundle", "--out", str(path), "--only", CAPTIONING],
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    return path
+def bundle(captioning_bundle) -> Path:
+    return captioning_bundle
 
 
 def self_check(path: Path, bundle: Path, *args: str, block_reference: bool = True) -> subprocess.CompletedProcess:
