@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -245,3 +246,26 @@ def test_dist_refuses_to_write_a_wheel_that_would_hold_a_solution(captioning_bun
     assert not list(tmp_path.glob("*.whl"))
     err = capsys.readouterr().err
     assert "would hold solution code" in err and "exercises/captioning/mistakes.py" in err
+
+
+def test_a_notebook_checks_with_the_installed_package_alone(venv, wheel, samples, tmp_path, monkeypatch):
+    """A kernel of the student venv (no PATH to bubblewrap, as on Colab): ``check`` needs no setup."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    spec = tmp_path / "kernels" / "student"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(venv / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "student", "language": "python", "env": clean_env(venv)}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    folder = tmp_path / "assignment3"
+    shutil.copytree(samples / "reference", folder)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from grader.notebook import check\ncheck('rnn_step_forward')")])
+    NotebookClient(nb, timeout=600, kernel_name="student", resources={"metadata": {"path": str(folder)}}).execute()
+    html = "".join(o.get("data", {}).get("text/html", "") for o in nb.cells[0].outputs)
+    version = wheel.name.split("-")[1]
+    assert "rnn_step_forward: 3 of 3 check(s) pass" in html
+    assert "checked against the answer bundle, seed 231 by cs231n-a3-selfcheck %s" % version in html
+    assert "note: not isolated (no bubblewrap here)" in html

@@ -384,6 +384,7 @@ def leftovers() -> int:
 
 def main(argv: list[str]) -> None:
     root, package, read_fd, write_fd = argv[0], argv[1], int(argv[2]), int(argv[3])
+    sys.dont_write_bytecode = True  # (-I ignores PYTHONDONTWRITEBYTECODE) a stale .pyc could outlive an edit
     capture = Capture(STDOUT_CAP)
     adopt_orphans()
     confine(os.environ.pop("GRADER_LIMITS", None), os.environ.pop("GRADER_WORKER_UID", None))
