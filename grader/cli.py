@@ -273,7 +273,9 @@ def _check(pm, args, assignment: Assignment) -> int:
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
     [report] = grade_all(submissions, exercises, config, pm, args.out, bundle=bundle)
-    print_check_summary(report, "answer bundle (seed %d)" % bundle.seed if bundle else "live reference")
+    release = report.grader.release
+    print_check_summary(report, ("answer bundle (seed %d)" % bundle.seed if bundle else "live reference")
+                        + (", %s %s" % (release["name"], release["version"]) if release else ""))
     for kind, path in (("junit", args.junit), ("markdown", args.summary)):
         if path:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -145,22 +145,24 @@ class Grader:
     @contextlib.contextmanager
     def workspace(self, submission: Submission):
         """The submission staged with its student workers: a fresh one removed afterwards, or with
-        ``keep_workers`` the kept one brought up to the submission's files."""
-        if self.kept is not None and self.kept.path == submission.path:
-            self.kept.update(submission)
-            yield self.kept
-            return
-        if self.kept is not None:
+        ``keep_workers`` the kept one brought up to the submission's files. An interrupted grading (Ctrl-C in
+        a notebook) removes it: its workers may be in the middle of a request."""
+        if self.kept is not None and self.kept.path != submission.path:
             self.kept.remove()
             self.kept = None
-        workspace = Workspace(submission, self.assignment, self.provided)
-        if self.keep_workers:
-            self.kept = workspace
-            yield workspace
-            return
+        if self.kept is None:
+            workspace = Workspace(submission, self.assignment, self.provided)
+        else:
+            workspace = self.kept
+            workspace.update(submission)
+        self.kept = workspace if self.keep_workers else None
         try:
             yield workspace
-        finally:
+        except BaseException:
+            self.kept = None
+            workspace.remove()
+            raise
+        if not self.keep_workers:
             workspace.remove()
 
     def grade(self, submission: Submission, only: Collection[str] | None = None,

@@ -214,3 +214,20 @@ def test_the_display_escapes_what_the_code_wrote_and_shows_metric_against_thresh
     text = str(view)
     assert "FAIL    m.f/hidden" in text and "got: <b>1</b>" in text and "Trace <here>" in text
     assert not view.passed
+
+
+def test_an_interrupted_check_starts_afresh(folder, captioning_bundle, session, monkeypatch):
+    """Ctrl-C in the middle of a check leaves a worker mid-request: the next call must not read its answer."""
+    assert notebook.check("rnn_step_forward", path=folder, answers=captioning_bundle).passed
+    kept = notebook._session.grader.kept
+    from grader import runner
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "evaluate", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            notebook.check("rnn_step_forward", path=folder, answers=captioning_bundle)
+    assert notebook._session.grader.kept is None and not kept.folder.exists()
+    assert notebook.check("rnn_step_forward", path=folder, answers=captioning_bundle).passed

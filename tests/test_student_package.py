@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CAPTIONING, ROOT
+from conftest import CAPTIONING, ROOT, validate_junit
 from grader import leaks
 from grader.bundle import load_bundle
 
@@ -269,3 +269,22 @@ def test_a_notebook_checks_with_the_installed_package_alone(venv, wheel, samples
     assert "rnn_step_forward: 3 of 3 check(s) pass" in html
     assert "checked against the answer bundle, seed 231 by cs231n-a3-selfcheck %s" % version in html
     assert "note: not isolated (no bubblewrap here)" in html
+
+
+def test_the_documented_ci_workflow_installs_the_student_package_and_writes_junit(venv, samples, tmp_path):
+    doc = (ROOT / "docs" / "ci.md").read_text()
+    [install] = [line.strip() for line in doc.splitlines() if line.strip().startswith("run: pip install")]
+    assert "_selfcheck-" in install and install.endswith('-py3-none-any.whl"') and "git+" not in doc
+    command = next(line.strip() for line in doc.splitlines() if line.strip().startswith("grader check"))
+    work = tmp_path / "repo"
+    shutil.copytree(samples / "bug_rnn_backward_no_carry", work)
+    args = command.replace('"$GITHUB_STEP_SUMMARY"', str(tmp_path / "summary.md")).split()[2:]
+    proc = subprocess.run([str(venv / "bin" / "grader"), "check", *args, "--only", CAPTIONING], capture_output=True,
+                          text=True, timeout=600, cwd=work, env=clean_env(venv))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    root = validate_junit(work / "reports" / "junit.xml")
+    failures = {c.get("name") for c in root.iter("testcase") if c.find("failure") is not None}
+    assert "rnn_layers.rnn_backward/numeric-gradient" in failures
+    assert any(c.find("skipped") is not None for c in root.iter("testcase"))
+    summary = (tmp_path / "summary.md").read_text()
+    assert "rnn_backward/numeric-gradient" in summary and "| exercise | score |" in summary
