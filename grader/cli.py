@@ -17,6 +17,7 @@ from grader.sandbox import Sandbox
 from grader.plugins import ALLOW_ENV, AUTOLOAD_ENV, get_plugin_manager, hooks_of, names
 from grader.checks import PUBLIC_SEED
 from grader.dist import INSTRUCTOR_ONLY, build
+from grader.release import installed_release
 from grader.gradebook.regrade import grade_class
 from grader.gradebook.store import Gradebook
 from grader.assignment import Assignment
@@ -37,7 +38,9 @@ def plugin_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def build_parser(pm) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grader", description=__doc__)
-    parser.add_argument("--version", action="version", version="grader %s" % __version__)
+    release = installed_release()
+    parser.add_argument("--version", action="version", version="grader %s%s" % (
+        __version__, " (%s %s)" % (release["name"], release["version"]) if release else ""))
     plugin_options(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -79,7 +79,7 @@ def verdicts(out: Path, sample: str) -> dict[str, tuple[str, float, str]]:
 # ------------------------------------------------------------------------------------------ installed alone
 
 
-def test_the_student_venv_cannot_reach_the_repository(venv):
+def test_the_student_venv_cannot_reach_the_repository(venv, wheel):
     code = ("import importlib.util, grader, exercises, sys\n"
             "print(grader.__file__); print(exercises.__file__)\n"
             "print(importlib.util.find_spec('reference'))\n"
@@ -90,6 +90,9 @@ def test_the_student_venv_cannot_reach_the_repository(venv):
     grader_file, exercises_file, reference, mistakes = proc.stdout.splitlines()
     assert grader_file.startswith(str(venv)) and exercises_file.startswith(str(venv))
     assert reference == "None" and mistakes == "None"
+    version = subprocess.run([str(venv / "bin" / "grader"), "--version"], capture_output=True, text=True,
+                             env=clean_env(venv), timeout=120).stdout
+    assert version.strip() == "grader 0.1.0 (cs231n-a3-selfcheck %s)" % wheel.name.split("-")[1]
 
 
 def test_the_student_package_self_checks_a_sample(venv, wheel, samples, tmp_path):
