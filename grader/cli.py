@@ -13,15 +13,15 @@ from pathlib import Path
 from grader import __version__
 from grader.config import (DEFAULT_DIAGNOSE_BUDGET_S, DEFAULT_LOCALIZE_BUDGET_S, DEFAULT_TIMEOUT_S,
                            GradingConfig)
-from grader.sandbox import Sandbox
 from grader.plugins import ALLOW_ENV, AUTOLOAD_ENV, get_plugin_manager, hooks_of, names
 from grader.checks import PUBLIC_SEED
-from grader.dist import INSTRUCTOR_ONLY, build
+from grader.dist import build
 from grader.release import installed_release
+from grader.sandbox import Sandbox
 from grader.gradebook.regrade import grade_class
 from grader.gradebook.store import Gradebook
 from grader.assignment import Assignment
-from grader.session import answers_for, collect_assignment, collect_exercises, grade_all, make_bundle
+from grader.session import INSTRUCTOR_ONLY, answers_for, collect_assignment, collect_exercises, grade_all, make_bundle
 from grader.submission import UsageError, discover
 from grader.terminal import print_check_summary, print_exercise_list
 

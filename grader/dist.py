@@ -32,10 +32,8 @@ from grader.config import GradingConfig
 from grader.leaks import reference_solutions, scan_wheel
 from grader.plugins import DEFAULT_PLUGINS
 from grader.release import RELEASE_FILE
-from grader.session import collect_exercises, collect_misconceptions, make_bundle
+from grader.session import INSTRUCTOR_ONLY, collect_exercises, collect_misconceptions, make_bundle
 from grader.submission import UsageError
-
-INSTRUCTOR_ONLY = "instructor command: the reference is not in the student package"
 
 STUDENT_REQUIREMENTS = {"tensorflow-cpu": "tensorflow"}
 """Requirements students get instead: Colab and macOS have ``tensorflow`` (the CPU-only wheel exists for

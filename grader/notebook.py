@@ -16,12 +16,12 @@ import atexit
 import difflib
 from pathlib import Path
 
+from grader.bundle import ReplayExecutor
 from grader.checks import PUBLIC_SEED, Check, Exercise
 from grader.config import GradingConfig
 from grader.notebook_view import CheckResults
 from grader.plugins import get_plugin_manager
 from grader.runner import Grader, names_match
-from grader.bundle import ReplayExecutor
 from grader.sandbox import Sandbox
 from grader.session import answers_for, collect_assignment, collect_exercises, collect_misconceptions
 from grader.submission import UsageError, is_submission_dir, load_folder
@@ -58,8 +58,8 @@ class NotebookSession:
         self.fixtures: dict[str, dict] = {}
         replay = ({"reference_factory": lambda runtime: ReplayExecutor(self.bundle),
                    "provided": self.bundle.provided} if self.bundle else {})
-        self.grader = Grader(self.exercises, self.config, self.fixtures, catalog=collect_misconceptions(pm, self.config),
-                             keep_workers=True, **replay)
+        self.grader = Grader(self.exercises, self.config, self.fixtures,
+                             catalog=collect_misconceptions(pm, self.config), keep_workers=True, **replay)
         self.source = ("answer bundle, seed %d" % self.bundle.seed if self.bundle
                        else "live reference, seed %d" % PUBLIC_SEED)
         self.note = Sandbox(enabled=self.config.sandbox).self_check_note()

@@ -77,6 +77,7 @@ def _row(c: CheckResult) -> str:
     details = ("<details><summary>details</summary><pre style='white-space:pre-wrap'>%s</pre></details>"
                % escape("\n".join(lines)) if lines else "")
     return ("<tr style='border-top:1px solid #d0d7de'><td style='color:%s;font-weight:bold;vertical-align:top'>%s</td>"
-            "<td style='vertical-align:top'><code>%s</code></td><td style='text-align:left;vertical-align:top'>%s%s</td>"
+            "<td style='vertical-align:top'><code>%s</code></td>"
+            "<td style='text-align:left;vertical-align:top'>%s%s</td>"
             "<td style='vertical-align:top'>%s</td></tr>"
             % (colour, MARKS.get(c.status, c.status), escape(c.id), escape(c.message), details, metric))

@@ -22,6 +22,9 @@ from grader.staging import provided_sources
 from grader.submission import Submission, UsageError, load_folder
 
 
+INSTRUCTOR_ONLY = "instructor command: the reference is not in the student package"
+
+
 def collect_assignment(pm: pluggy.PluginManager) -> Assignment:
     """The assignment the plugins describe, their parts merged."""
     try:
@@ -139,7 +142,7 @@ def make_bundle(pm: pluggy.PluginManager, config: GradingConfig, path: Path) -> 
     assignment = config.assignment
     root = assignment.reference
     if root is None:
-        raise UsageError("instructor command: the reference is not in the student package")
+        raise UsageError(INSTRUCTOR_ONLY)
     exercises = collect_exercises(pm, config)
     recorders: list[RecordingExecutor] = []
 

@@ -5,8 +5,8 @@ where ``ROOT`` holds the package to grade. It only imports the standard library,
 protocol; it decides nothing: every value it computes goes back as plain data for the grader to judge.
 
 Requests (``op``): ``import`` a module, ``reload`` (forget the graded package's modules, so that the next
-imports read its changed files; a notebook's warm worker), ``call`` a function/class/method (``echo_args`` also sends the
-arguments back as they are after the call, to detect mutation), ``sweep`` a call over a stack
+imports read its changed files: a notebook's warm worker), ``call`` a function/class/method (``echo_args``
+also sends the arguments back as they are after the call, to detect mutation), ``sweep`` a call over a stack
 of values of one argument or model parameter (finite differences driven by the grader), ``get_attr``,
 ``set_items`` (e.g. ``model.params[k] = v``), ``seed`` the global RNGs, ``free`` handles.
 
