@@ -80,6 +80,7 @@ def build(pm: pluggy.PluginManager, config: GradingConfig, out_dir: Path, answer
                                                            data))
         out_dir.mkdir(parents=True, exist_ok=True)
         wheel = _pip_wheel(project, out_dir, name, version)
+        answers_size = answers.stat().st_size
     graded = {t for ex in collect_exercises(pm, config) for c in ex.checks for t in (*c.targets, *c.uses)}
     leaks = scan_wheel(wheel, reference_solutions(assignment.reference, assignment.package,
                                                   assignment.student_files, graded))
@@ -87,7 +88,7 @@ def build(pm: pluggy.PluginManager, config: GradingConfig, out_dir: Path, answer
         wheel.unlink()
         raise UsageError("the student package would hold solution code, so none was written:\n  %s"
                          % "\n  ".join(str(leak) for leak in leaks))
-    return Built(wheel, name, version, answers.stat().st_size)
+    return Built(wheel, name, version, answers_size)
 
 
 def _instructor_distribution() -> str:
