@@ -5,13 +5,13 @@ is within threshold (or it says so without a metric) and nothing went wrong on t
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 import math
 import re
 import logging
 import sys
-import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -31,10 +31,12 @@ from grader.runtimes import worker_env
 from grader.sandbox import Sandbox, hidden_paths
 from grader.slots import claim_slot
 from grader.staging import stage, stage_reference_copy
+from grader.release import installed_release
 from grader.verdicts import function_verdicts
 from grader.submission import Submission
 from grader.worker import compat
 from grader.worker.client import Executor, ExecutorStats, StudentError, WorkerCrashed, WorkerTimeout
+from grader.workspace import LOCALIZE_PACKAGE, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +82,15 @@ class Grader:
     def __init__(self, exercises: list[Exercise], config: GradingConfig, fixtures: dict[str, dict[str, Any]],
                  reference_factory: Callable[[str], Executor] | None = None,
                  provided: dict[str, bytes] | None = None, catalog: dict[str, Misconception] | None = None,
-                 inspect: Callable[[Report, Submission], None] | None = None, memo: ReferenceMemo | None = None):
+                 inspect: Callable[[Report, Submission], None] | None = None, memo: ReferenceMemo | None = None,
+                 keep_workers: bool = False):
         """``reference_factory(runtime)`` replaces the live reference (a bundle's replay, a recorder);
         ``provided`` the provided modules' sources (from a bundle, when the reference is not installed);
         ``catalog`` the known misconceptions, by id; ``inspect(report, submission)`` adds what plugins read
         from the submission's files (the ``grader_inspect_submission`` hook); ``memo`` the live reference's
-        answers shared by the graders of a batch (``grader.memo``)."""
+        answers shared by the graders of a batch (``grader.memo``); ``keep_workers``: keep the staged package
+        and the student workers from one ``grade`` of a submission to the next (a notebook session: warm
+        workers re-import what changed) until ``close``."""
         self.memo = memo
         self.catalog = catalog or {}
         self.inspect = inspect or (lambda report, submission: None)
@@ -105,6 +110,8 @@ class Grader:
         self.slot = claim_slot() if self.sandbox.uid is not None else None
         """This grader's job slot: its workers' own user id (only a root grader switches users)."""
         self.sandbox.slot_uid = self.slot.uid if self.slot else None
+        self.keep_workers = keep_workers
+        self.kept: Workspace | None = None
 
     def reference(self, runtime: str) -> Executor:
         """The trusted reference's worker (no sandbox: it runs only the project's own code)."""
@@ -138,17 +145,43 @@ class Grader:
         """A sandboxed worker like the student's whose package also holds the reference's copy of it, so that
         a check can run again with some student functions replaced (only ever to localize a failure: nothing
         it produces but pass or fail reaches a report)."""
-        package = scratch / "pkg-localize"
+        package = scratch / LOCALIZE_PACKAGE
         if not package.exists():
             stage(submission, package, self.assignment, self.provided)
             stage_reference_copy(package, self.assignment)
-        return self.student_executor(submission, scratch, runtime, "pkg-localize", "work-localize")
+        return self.student_executor(submission, scratch, runtime, LOCALIZE_PACKAGE, "work-localize")
 
     def close(self) -> None:
         for executor in [*self.references.values(), *self.misconception_workers.values()]:
             executor.close()
         if self.slot is not None:
             self.slot.release()
+        if self.kept is not None:
+            self.kept.remove()
+            self.kept = None
+
+    @contextlib.contextmanager
+    def workspace(self, submission: Submission):
+        """The submission staged with its student workers: a fresh one removed afterwards, or with
+        ``keep_workers`` the kept one brought up to the submission's files. An interrupted grading (Ctrl-C in
+        a notebook) removes it: its workers may be in the middle of a request."""
+        if self.kept is not None and self.kept.path != submission.path:
+            self.kept.remove()
+            self.kept = None
+        if self.kept is None:
+            workspace = Workspace(submission, self.assignment, self.provided)
+        else:
+            workspace = self.kept
+            workspace.update(submission)
+        self.kept = workspace if self.keep_workers else None
+        try:
+            yield workspace
+        except BaseException:
+            self.kept = None
+            workspace.remove()
+            raise
+        if not self.keep_workers:
+            workspace.remove()
 
     def grade(self, submission: Submission, only: Collection[str] | None = None,
               on_result: Callable[[CheckResult], None] | None = None) -> Report:
@@ -160,22 +193,23 @@ class Grader:
         self.clock = SubmissionClock(self.config.submission_timeout_s)
         chosen = [dataclasses.replace(ex, checks=tuple(c for c in ex.checks if only is None or c.id in only))
                   for ex in self.exercises]
-        with tempfile.TemporaryDirectory(prefix="grader-%s-" % submission.id) as tmp:
-            scratch = Path(tmp)
-            stage(submission, scratch / "pkg", self.assignment, self.provided)
-            students: dict[str, Executor] = {}
+        with self.workspace(submission) as workspace:
+            scratch, students = workspace.folder, workspace.students
+            runtimes = list(dict.fromkeys(ex.runtime for ex in chosen if ex.checks))
             try:
                 pairs = []
-                for runtime in dict.fromkeys(ex.runtime for ex in chosen if ex.checks):
-                    student = students[runtime] = self.student_executor(submission, scratch, runtime)
+                for runtime in runtimes:
+                    if runtime not in students:
+                        students[runtime] = self.student_executor(submission, scratch, runtime)
+                    student = students[runtime]
                     exercises = [ex for ex in chosen if ex.runtime == runtime]
                     broken = self._import_modules(submission, student, exercises)
                     pairs += [(ex, self._run(check, ex, student, broken)) for ex in exercises for check in ex.checks]
             finally:
-                for student in students.values():
-                    student.close()
+                if not self.keep_workers:
+                    workspace.close_workers()
             results = {r.id: r for _, r in pairs}
-            shims = sorted(set().union(*(s.compat for s in students.values())))
+            shims = sorted(set().union(*(students[r].compat for r in runtimes if r in students)))
             checks = [c for ex in chosen for c in ex.checks]
             faults = self.localize(submission, scratch, results, checks)
         diagnoses = self.diagnose(checks, faults)
@@ -199,7 +233,8 @@ class Grader:
         report = Report(
             submission=SubmissionInfo(submission.id, str(submission.path), submission.sha256),
             grader=GraderInfo(__version__, self.config.seed, self.config.isolation, self.config.strict_env,
-                              [{"name": n, "note": compat.SHIMS[n].note} for n in shims], list(self.config.plugins)),
+                              [{"name": n, "note": compat.SHIMS[n].note} for n in shims], list(self.config.plugins),
+                              installed_release()),
             checks=ordered, exercises=summaries, problems=list(submission.problems)
             + ["%s/%s is missing" % (self.assignment.package, m) for m in self._missing(submission)]
             + compat.notes(shims),

@@ -91,6 +91,15 @@ class Sandbox:
         return ("bubblewrap: no network, read-only system, private /tmp, reference/home/outputs hidden, own PID "
                 "namespace, %s%s" % (user, limits))
 
+    def self_check_note(self) -> str:
+        """One line for a student checking their own code where it is not isolated, which is fine there (Colab,
+        a laptop without bubblewrap, root or not); empty when it is isolated."""
+        if self.bwrap:
+            return ""
+        why = "turned off" if not self.enabled else "no bubblewrap here"
+        return ("not isolated (%s): your code runs in plain worker processes with resource limits, which is fine "
+                "for checking your own code" % why)
+
     def env(self, limits: Limits) -> dict[str, str]:
         """What the worker applies to itself before running student code (see ``grader.worker.server``)."""
         env = {"GRADER_LIMITS": limits.to_env()}
