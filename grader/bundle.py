@@ -121,6 +121,8 @@ class Bundle:
     answers: dict[str, tuple[bytes, list[bytes]]] = field(default_factory=dict)
     provided: dict[str, bytes] = field(default_factory=dict)
     """Sources of the provided modules, by path below the package folder."""
+    sha256: str = ""
+    """The bundle's checksum: it names the bundle (a student package's version carries it)."""
 
     def answer(self, key: str) -> Any:
         header, buffers = self.answers[key]
@@ -169,7 +171,7 @@ def load_bundle(path: Path) -> Bundle:
         raise BundleError("%s has schema %r; this grader reads %s" % (path, meta.get("schema"), BUNDLE_SCHEMA))
     if meta.get("sha256") != _checksum(arrays):
         raise BundleError("%s failed its checksum (damaged or edited)" % path)
-    bundle = Bundle(seed=int(meta["seed"]), grader_version=str(meta["grader"]))
+    bundle = Bundle(seed=int(meta["seed"]), grader_version=str(meta["grader"]), sha256=str(meta["sha256"]))
     for i, (key, count) in enumerate(meta["answers"]):
         bundle.answers[key] = (arrays["a%d" % i].tobytes(), [arrays["a%d_%d" % (i, k)].tobytes() for k in range(count)])
     for j, name in enumerate(meta["provided"]):

@@ -1,8 +1,10 @@
-"""The ``grader`` command: ``grade`` a class, ``check`` one submission, ``list`` the checks."""
+"""The ``grader`` command: ``grade`` a class, ``check`` one submission, ``list`` the checks, ``bundle`` and
+``dist`` what students get."""
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import secrets
 import signal
 import sys
@@ -10,15 +12,17 @@ import time
 from pathlib import Path
 
 from grader import __version__
-from grader.config import (DEFAULT_DIAGNOSE_BUDGET_S, DEFAULT_LOCALIZE_BUDGET_S, DEFAULT_TIMEOUT_S,
-                           GradingConfig)
+from grader.config import (DEFAULT_DIAGNOSE_BUDGET_S, DEFAULT_LOCALIZE_BUDGET_S, DEFAULT_SUBMISSION_TIMEOUT_S,
+                           DEFAULT_TIMEOUT_S, GradingConfig)
 from grader.plugins import ALLOW_ENV, AUTOLOAD_ENV, get_plugin_manager, hooks_of, names
-from grader.bundle import INSTALLED_BUNDLE, Bundle, BundleError, load_bundle
 from grader.checks import PUBLIC_SEED
+from grader.dist import build
+from grader.release import installed_release
+from grader.sandbox import Sandbox
 from grader.gradebook.regrade import grade_class
 from grader.gradebook.store import Gradebook
 from grader.assignment import Assignment
-from grader.session import collect_assignment, collect_exercises, grade_all, make_bundle
+from grader.session import INSTRUCTOR_ONLY, answers_for, collect_assignment, collect_exercises, grade_all, make_bundle
 from grader.submission import UsageError, discover
 from grader.terminal import print_check_summary, print_exercise_list
 
@@ -35,7 +39,9 @@ def plugin_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def build_parser(pm) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grader", description=__doc__)
-    parser.add_argument("--version", action="version", version="grader %s" % __version__)
+    release = installed_release()
+    parser.add_argument("--version", action="version", version="grader %s%s" % (
+        __version__, " (%s %s)" % (release["name"], release["version"]) if release else ""))
     plugin_options(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -44,7 +50,11 @@ def build_parser(pm) -> argparse.ArgumentParser:
     grade.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                        help="a submission folder (assignment3/), a zip of it, or a folder of many")
     grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="where reports are written")
-    grade.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="submissions graded at once")
+    grade.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                       help="submissions graded at once; 'auto': one per core (default %(default)s)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on a Dask cluster (tcp://HOST:8786), one task per submission; this machine keeps "
+                            "the gradebook and writes the reports (pip install 'cs231n-a3-grader[dask]')")
     grade.add_argument("--gradebook", type=Path, metavar="PATH",
                        help="the class gradebook (SQLite; default DIR/gradebook.sqlite)")
     grade.add_argument("--force", action="store_true",
@@ -69,6 +79,18 @@ def build_parser(pm) -> argparse.ArgumentParser:
     bundle.add_argument("--only", action="append", default=[], metavar="IDS", help="restrict the bundle")
     pm.hook.grader_add_options(parser=bundle.add_argument_group("exercise options"))
 
+    dist = sub.add_parser("dist", help="build the student package: a wheel with the answer bundle, no solutions",
+                          description="Build the wheel students install to self-check: the grader, the exercise "
+                                      "checks and the answer bundle, without the reference or any solution code.")
+    dist.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the wheel is written")
+    dist.add_argument("--answers", type=Path, metavar="FILE",
+                      help="the answer bundle to ship (default: made now, as `grader bundle` does)")
+    dist.add_argument("--seed", type=int, default=PUBLIC_SEED, metavar="N",
+                      help="the public seed of the bundle made now (default %(default)s)")
+    dist.add_argument("--name", metavar="NAME",
+                      help="the distribution name (default: the grader's, with -selfcheck for -grader)")
+    pm.hook.grader_add_options(parser=dist.add_argument_group("exercise options"))
+
     for p in (grade, check):
         p.add_argument("--only", action="append", default=[], metavar="IDS",
                        help="comma-separated exercise ids, targets or check ids (see `grader list`)")
@@ -76,6 +98,9 @@ def build_parser(pm) -> argparse.ArgumentParser:
             "the gradebook's, picked at random by its first run" if p is grade else "random"))
         p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT_S, metavar="S",
                        help="per-check time limit in seconds (default %(default)s; training runs get more)")
+        p.add_argument("--submission-timeout", type=_positive_float, default=DEFAULT_SUBMISSION_TIMEOUT_S,
+                       metavar="S", help="time limit per submission in seconds, everything included (default "
+                       "%(default)s): the checks left when it runs out are marked timeout")
         p.add_argument("--no-sandbox", action="store_true",
                        help="run student workers without bubblewrap (resource limits only; not for real grading)")
         p.add_argument("--localize-budget", type=_non_negative_float, default=DEFAULT_LOCALIZE_BUDGET_S,
@@ -120,6 +145,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _jobs(text: str) -> int:
+    """``auto``: one job per core this process may run on."""
+    if text == "auto":
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        return _positive_int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a positive number or 'auto'") from None
+
+
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0:
@@ -135,10 +170,10 @@ def _positive_float(text: str) -> float:
 
 
 def _config(args: argparse.Namespace, out_dir: Path | None, assignment: Assignment) -> GradingConfig:
-    only = tuple(i.strip() for group in args.only for i in group.split(",") if i.strip())
+    only = tuple(i.strip() for group in getattr(args, "only", []) for i in group.split(",") if i.strip())
     reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout", "no_sandbox",
                 "answers", "summary", "localize_budget", "diagnose_budget", "gradebook", "force", "strict_env",
-                "plugins", "no_plugin_autoload", "plugins_in_use"}
+                "plugins", "no_plugin_autoload", "plugins_in_use", "submission_timeout", "scheduler", "name"}
     options = {k: v for k, v in vars(args).items() if k not in reserved}
     seed = args.seed if getattr(args, "seed", None) is not None else secrets.randbelow(2**31)
     config = GradingConfig(seed=seed, timeout_s=getattr(args, "timeout", DEFAULT_TIMEOUT_S), only=only,
@@ -146,8 +181,11 @@ def _config(args: argparse.Namespace, out_dir: Path | None, assignment: Assignme
                            localize_budget_s=getattr(args, "localize_budget", DEFAULT_LOCALIZE_BUDGET_S),
                            diagnose_budget_s=getattr(args, "diagnose_budget", DEFAULT_DIAGNOSE_BUDGET_S),
                            strict_env=getattr(args, "strict_env", False), assignment=assignment,
+                           submission_timeout_s=getattr(args, "submission_timeout", DEFAULT_SUBMISSION_TIMEOUT_S),
                            plugins=args.plugins_in_use)
-    if args.command != "list" and config.isolation.startswith("NOT ISOLATED"):
+    if args.command == "check" and config.isolation.startswith("NOT ISOLATED"):
+        print("grader: note: %s" % Sandbox(enabled=config.sandbox).self_check_note(), file=sys.stderr)
+    elif args.command != "list" and config.isolation.startswith("NOT ISOLATED"):
         print("grader: WARNING: %s" % config.isolation, file=sys.stderr)
     return config
 
@@ -162,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
             print_plugins(pm)
             return 0
         assignment = collect_assignment(pm)
+        if args.command in ("grade", "bundle", "dist") and assignment.reference is None:
+            raise UsageError(INSTRUCTOR_ONLY)
         if args.command == "list":
             config = _config(args, None, assignment)
             print_exercise_list(collect_exercises(pm, config))
@@ -170,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             return _grade(pm, args, assignment)
         if args.command == "bundle":
             return _bundle(pm, args, assignment)
+        if args.command == "dist":
+            return _dist(pm, args, assignment)
         return _check(pm, args, assignment)
     except UsageError as exc:
         print("grader: error: %s" % exc, file=sys.stderr)
@@ -186,6 +228,7 @@ def _grade(pm, args, assignment: Assignment) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     gradebook_path = args.gradebook or args.out / "gradebook.sqlite"
     gradebook_path.parent.mkdir(parents=True, exist_ok=True)
+    cluster = _cluster(args.scheduler, config) if args.scheduler else None
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with Gradebook(gradebook_path) as gradebook:
@@ -195,13 +238,15 @@ def _grade(pm, args, assignment: Assignment) -> int:
                                                   gradebook_path))
             start = time.monotonic()
             run = grade_class(gradebook, submissions, exercises, selected, config, pm, args.out, jobs=args.jobs,
-                              force=args.force)
+                              force=args.force, cluster=cluster)
     except KeyboardInterrupt:
         print("grader: interrupted; everything graded so far is in the gradebook: run the same command to "
               "continue", file=sys.stderr)
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if cluster is not None:
+            cluster.close()
     if run.interrupted:
         print("grader: interrupted after %d submission(s); every check decided so far is in the gradebook and the "
               "outputs agree with it: run the same command to continue" % run.graded, file=sys.stderr)
@@ -213,6 +258,17 @@ def _grade(pm, args, assignment: Assignment) -> int:
               "to regrade them" % run.stale_kept)
     print("reports written to %s; class dashboard %s" % (args.out, args.out / "index.html"))
     return 0
+
+
+def _cluster(address: str, config: GradingConfig):
+    """A client of the Dask scheduler at ``address`` (see ``grader.distributed``)."""
+    from grader.distributed import check_options, connect
+
+    check_options(config)
+    client = connect(address)
+    workers = len(client.scheduler_info().get("workers", {}))
+    print("grading on the Dask cluster at %s (%d worker(s) now; --jobs does not apply)" % (address, workers))
+    return client
 
 
 def _interrupt(signum, frame) -> None:
@@ -227,21 +283,20 @@ def _bundle(pm, args, assignment: Assignment) -> int:
     return 0
 
 
-def _answers(args, assignment: Assignment) -> Bundle | None:
-    """The bundle self-check uses: --answers, else the installed one, else None (live reference)."""
-    path = args.answers or (INSTALLED_BUNDLE if INSTALLED_BUNDLE.is_file() else None)
-    if path is None:
-        if assignment.reference is None:
-            raise UsageError("no answer bundle: pass --answers FILE (your course provides it)")
-        return None
-    try:
-        return load_bundle(path)
-    except BundleError as exc:
-        raise UsageError(str(exc)) from None
+def _dist(pm, args, assignment: Assignment) -> int:
+    if args.answers is not None and not args.answers.is_file():
+        raise UsageError("no answer bundle at %s" % args.answers)
+    built = build(pm, _config(args, None, assignment), args.out, args.answers, args.name)
+    size = built.wheel.stat().st_size
+    print("wrote %s (%s %s, %.1f MB; %.1f MB without the answer bundle)" % (
+        built.wheel, built.name, built.version, size / 2**20, max(0, size - built.answers_size) / 2**20))
+    print("students: pip install %s, then `grader check` in the folder holding %s/, or in a notebook there: "
+          "from grader.notebook import check; check(\"<function name>\")" % (built.wheel.name, assignment.package))
+    return 0
 
 
 def _check(pm, args, assignment: Assignment) -> int:
-    bundle = _answers(args, assignment)
+    bundle = answers_for(args.answers, assignment)
     if bundle is not None:
         if args.seed is not None and args.seed != bundle.seed:
             raise UsageError("the answer bundle holds seed %d; --seed cannot change it" % bundle.seed)
@@ -254,7 +309,9 @@ def _check(pm, args, assignment: Assignment) -> int:
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
     [report] = grade_all(submissions, exercises, config, pm, args.out, bundle=bundle)
-    print_check_summary(report, "answer bundle (seed %d)" % bundle.seed if bundle else "live reference")
+    release = report.grader.release
+    print_check_summary(report, ("answer bundle (seed %d)" % bundle.seed if bundle else "live reference")
+                        + (", %s %s" % (release["name"], release["version"]) if release else ""))
     for kind, path in (("junit", args.junit), ("markdown", args.summary)):
         if path:
             path.parent.mkdir(parents=True, exist_ok=True)

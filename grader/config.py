@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_LOCALIZE_BUDGET_S = 120.0
 DEFAULT_DIAGNOSE_BUDGET_S = 60.0
+DEFAULT_SUBMISSION_TIMEOUT_S = 600.0
 
 
 @dataclass
@@ -30,6 +31,9 @@ class GradingConfig:
     """Seconds per submission for rerunning failing composite checks to find the function at fault (0: off)."""
     diagnose_budget_s: float = DEFAULT_DIAGNOSE_BUDGET_S
     """Seconds per submission for running catalogued misconceptions on failing checks (0: off)."""
+    submission_timeout_s: float | None = DEFAULT_SUBMISSION_TIMEOUT_S
+    """Seconds per submission for everything (checks, localization, diagnosis; None: no limit): the checks left
+    when it runs out are marked ``timeout`` without running."""
     strict_env: bool = False
     """Run student code on today's libraries as they are: no course-environment shims (``--strict-env``)."""
     assignment: Assignment | None = None

@@ -99,6 +99,9 @@ class GraderInfo:
     """The compatibility shims the submission's code used (``name``, ``note``), sorted by name."""
     plugins: list[dict[str, str]] = field(default_factory=list)
     """The plugins that took part (``name``, ``version``), built-ins first."""
+    release: dict[str, str] | None = None
+    """The student package that checked it (``name``, ``version``, ``answers``: its bundle's sha256); None
+    for the instructor's grader."""
 
 
 @dataclass

@@ -5,13 +5,13 @@ is within threshold (or it says so without a metric) and nothing went wrong on t
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 import math
 import re
 import logging
 import sys
-import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -21,21 +21,27 @@ from grader import __version__
 from grader.checks import Check, CheckContext, CheckFailure, Exercise
 from grader.config import GradingConfig
 from grader.model import CheckResult, ExerciseSummary, GraderInfo, Metric, Report, SubmissionInfo
+from grader.budget import SubmissionClock
 from grader.bundle import NotInBundle
 from grader.diagnosis import Diagnoser, Evidence
 from grader.localization import FAILING, Fault, Localizer, involved, listing
+from grader.memo import Diverged, MemoizingExecutor, ReferenceMemo
 from grader.misconceptions import Misconception
 from grader.runtimes import worker_env
 from grader.sandbox import Sandbox, hidden_paths
+from grader.slots import claim_slot
 from grader.staging import stage, stage_reference_copy
+from grader.release import installed_release
 from grader.verdicts import function_verdicts
 from grader.submission import Submission
 from grader.worker import compat
 from grader.worker.client import Executor, ExecutorStats, StudentError, WorkerCrashed, WorkerTimeout
+from grader.workspace import LOCALIZE_PACKAGE, Workspace
 
 log = logging.getLogger(__name__)
 
 IMPORT_TIMEOUT_S = 30.0
+REFERENCE_LATE = "internal grader error: the reference did not answer in time"
 STDOUT_SHOWN = 4000
 
 
@@ -76,11 +82,16 @@ class Grader:
     def __init__(self, exercises: list[Exercise], config: GradingConfig, fixtures: dict[str, dict[str, Any]],
                  reference_factory: Callable[[str], Executor] | None = None,
                  provided: dict[str, bytes] | None = None, catalog: dict[str, Misconception] | None = None,
-                 inspect: Callable[[Report, Submission], None] | None = None):
+                 inspect: Callable[[Report, Submission], None] | None = None, memo: ReferenceMemo | None = None,
+                 keep_workers: bool = False):
         """``reference_factory(runtime)`` replaces the live reference (a bundle's replay, a recorder);
         ``provided`` the provided modules' sources (from a bundle, when the reference is not installed);
         ``catalog`` the known misconceptions, by id; ``inspect(report, submission)`` adds what plugins read
-        from the submission's files (the ``grader_inspect_submission`` hook)."""
+        from the submission's files (the ``grader_inspect_submission`` hook); ``memo`` the live reference's
+        answers shared by the graders of a batch (``grader.memo``); ``keep_workers``: keep the staged package
+        and the student workers from one ``grade`` of a submission to the next (a notebook session: warm
+        workers re-import what changed) until ``close``."""
+        self.memo = memo
         self.catalog = catalog or {}
         self.inspect = inspect or (lambda report, submission: None)
         self.misconception_workers: dict[str, Executor] = {}
@@ -96,14 +107,22 @@ class Grader:
         self.reference_root = self.assignment.reference
         self.sandbox = Sandbox(enabled=config.sandbox,
                                limits={n: r.limits for n, r in self.assignment.runtimes.items()})
+        self.slot = claim_slot() if self.sandbox.uid is not None else None
+        """This grader's job slot: its workers' own user id (only a root grader switches users)."""
+        self.sandbox.slot_uid = self.slot.uid if self.slot else None
+        self.keep_workers = keep_workers
+        self.kept: Workspace | None = None
 
     def reference(self, runtime: str) -> Executor:
         """The trusted reference's worker (no sandbox: it runs only the project's own code)."""
         if runtime not in self.references:
-            self.references[runtime] = (self.reference_factory(runtime) if self.reference_factory else
-                                        Executor(self.reference_root, "the reference", self.assignment.package,
-                                                 env=worker_env(self.assignment.runtime(runtime)),
-                                                 stats=self.reference_stats))
+            if self.reference_factory:
+                self.references[runtime] = self.reference_factory(runtime)
+            else:
+                memo = {"memo": self.memo} if self.memo is not None else {}
+                self.references[runtime] = (MemoizingExecutor if memo else Executor)(
+                    self.reference_root, "the reference", self.assignment.package,
+                    env=worker_env(self.assignment.runtime(runtime)), stats=self.reference_stats, **memo)
         return self.references[runtime]
 
     def student_executor(self, submission: Submission, scratch: Path, runtime: str, package: str = "pkg",
@@ -126,15 +145,43 @@ class Grader:
         """A sandboxed worker like the student's whose package also holds the reference's copy of it, so that
         a check can run again with some student functions replaced (only ever to localize a failure: nothing
         it produces but pass or fail reaches a report)."""
-        package = scratch / "pkg-localize"
+        package = scratch / LOCALIZE_PACKAGE
         if not package.exists():
             stage(submission, package, self.assignment, self.provided)
             stage_reference_copy(package, self.assignment)
-        return self.student_executor(submission, scratch, runtime, "pkg-localize", "work-localize")
+        return self.student_executor(submission, scratch, runtime, LOCALIZE_PACKAGE, "work-localize")
 
     def close(self) -> None:
         for executor in [*self.references.values(), *self.misconception_workers.values()]:
             executor.close()
+        if self.slot is not None:
+            self.slot.release()
+        if self.kept is not None:
+            self.kept.remove()
+            self.kept = None
+
+    @contextlib.contextmanager
+    def workspace(self, submission: Submission):
+        """The submission staged with its student workers: a fresh one removed afterwards, or with
+        ``keep_workers`` the kept one brought up to the submission's files. An interrupted grading (Ctrl-C in
+        a notebook) removes it: its workers may be in the middle of a request."""
+        if self.kept is not None and self.kept.path != submission.path:
+            self.kept.remove()
+            self.kept = None
+        if self.kept is None:
+            workspace = Workspace(submission, self.assignment, self.provided)
+        else:
+            workspace = self.kept
+            workspace.update(submission)
+        self.kept = workspace if self.keep_workers else None
+        try:
+            yield workspace
+        except BaseException:
+            self.kept = None
+            workspace.remove()
+            raise
+        if not self.keep_workers:
+            workspace.remove()
 
     def grade(self, submission: Submission, only: Collection[str] | None = None,
               on_result: Callable[[CheckResult], None] | None = None) -> Report:
@@ -143,24 +190,26 @@ class Grader:
         stops the grading)."""
         self.declared: dict[str, Fault] = {}
         self.evidence: dict[str, Evidence] = {}
+        self.clock = SubmissionClock(self.config.submission_timeout_s)
         chosen = [dataclasses.replace(ex, checks=tuple(c for c in ex.checks if only is None or c.id in only))
                   for ex in self.exercises]
-        with tempfile.TemporaryDirectory(prefix="grader-%s-" % submission.id) as tmp:
-            scratch = Path(tmp)
-            stage(submission, scratch / "pkg", self.assignment, self.provided)
-            students: dict[str, Executor] = {}
+        with self.workspace(submission) as workspace:
+            scratch, students = workspace.folder, workspace.students
+            runtimes = list(dict.fromkeys(ex.runtime for ex in chosen if ex.checks))
             try:
                 pairs = []
-                for runtime in dict.fromkeys(ex.runtime for ex in chosen if ex.checks):
-                    student = students[runtime] = self.student_executor(submission, scratch, runtime)
+                for runtime in runtimes:
+                    if runtime not in students:
+                        students[runtime] = self.student_executor(submission, scratch, runtime)
+                    student = students[runtime]
                     exercises = [ex for ex in chosen if ex.runtime == runtime]
                     broken = self._import_modules(submission, student, exercises)
                     pairs += [(ex, self._run(check, ex, student, broken)) for ex in exercises for check in ex.checks]
             finally:
-                for student in students.values():
-                    student.close()
+                if not self.keep_workers:
+                    workspace.close_workers()
             results = {r.id: r for _, r in pairs}
-            shims = sorted(set().union(*(s.compat for s in students.values())))
+            shims = sorted(set().union(*(students[r].compat for r in runtimes if r in students)))
             checks = [c for ex in chosen for c in ex.checks]
             faults = self.localize(submission, scratch, results, checks)
         diagnoses = self.diagnose(checks, faults)
@@ -168,7 +217,7 @@ class Grader:
             result = results[check_id]
             result.blame, result.inconclusive, result.attribution = list(fault.culprits), list(fault.inconclusive), \
                 fault.how
-            if fault.how:
+            if fault.how and fault.how not in result.message:
                 result.message = "%s. %s" % (fault.how[0].upper() + fault.how[1:], result.message)
         for check_id, m in diagnoses.items():
             result = results[check_id]
@@ -184,7 +233,8 @@ class Grader:
         report = Report(
             submission=SubmissionInfo(submission.id, str(submission.path), submission.sha256),
             grader=GraderInfo(__version__, self.config.seed, self.config.isolation, self.config.strict_env,
-                              [{"name": n, "note": compat.SHIMS[n].note} for n in shims], list(self.config.plugins)),
+                              [{"name": n, "note": compat.SHIMS[n].note} for n in shims], list(self.config.plugins),
+                              installed_release()),
             checks=ordered, exercises=summaries, problems=list(submission.problems)
             + ["%s/%s is missing" % (self.assignment.package, m) for m in self._missing(submission)]
             + compat.notes(shims),
@@ -198,7 +248,7 @@ class Grader:
             return {}
         live = self.reference_root is not None and self.reference_factory is None
         diagnoser = Diagnoser(self.catalog, self.misconception_transcript if live else None,
-                              self.config.diagnose_budget_s)
+                              max(0.0, min(self.config.diagnose_budget_s, self.clock.left)))
         found = {}
         for check in checks:
             if check.id in self.evidence:
@@ -242,7 +292,7 @@ class Grader:
         couplings = [group for ex in self.exercises for group in ex.couplings]
         rerun = None
         if self.config.localize_budget_s > 0 and self.reference_root is not None and self.reference_factory is None:
-            rerun = Rerunner(self, submission, scratch, self.config.localize_budget_s)
+            rerun = Rerunner(self, submission, scratch, max(0.0, min(self.config.localize_budget_s, self.clock.left)))
         try:
             return Localizer(checks, results, couplings, rerun, self.declared).run()
         finally:
@@ -264,18 +314,27 @@ class Grader:
             if self.assignment.module_file(module) not in submission.files:
                 broken[module] = ("%s is missing from the submission" % path, {}, path)
                 continue
-            student.deadline = time.monotonic() + min(IMPORT_TIMEOUT_S, self.config.timeout_s)
+            limit, by_budget = self.clock.limit(min(IMPORT_TIMEOUT_S, self.config.timeout_s))
+            if limit <= 0:
+                continue  # no time left: every check is marked so
+            student.deadline = time.monotonic() + limit
             try:
                 student.import_module(module)
             except StudentError as exc:
                 broken[module] = ("%s could not be imported: %s" % (path, exc),
                                   {"traceback": exc.traceback, "stdout": exc.stdout[:STDOUT_SHOWN]}, path)
             except WorkerTimeout:
-                broken[module] = ("importing %s did not finish within %.0f s" % (
-                    path, min(IMPORT_TIMEOUT_S, self.config.timeout_s)), {}, path)
+                if not by_budget:  # else the submission's time ran out: its checks say so
+                    broken[module] = ("importing %s did not finish within %.0f s" % (path, limit), {}, path)
             except WorkerCrashed as exc:
                 broken[module] = ("importing %s crashed: %s" % (path, exc), {}, path)
         return broken
+
+    def _out_of_time(self, check: Check, prefix: str) -> tuple[str, Fault]:
+        """The message of a check the submission's budget left no time for, and its fault (none: its targets
+        could not be judged)."""
+        why = self.clock.out_of_time()
+        return prefix + why, Fault((), tuple(check.targets), why)
 
     def _run(self, check: Check, exercise: Exercise, student: Executor, broken: dict) -> CheckResult:
         result = CheckResult(id=check.id, exercise=exercise.id, targets=list(check.targets), uses=list(check.uses),
@@ -291,14 +350,27 @@ class Grader:
             result.status, result.max_score = "skipped", 0.0
             result.message = "instructor-only: needs the live reference on values your code produces"
             return result
+        blocked = self.clock.blocked(check)
+        limit, by_budget = self.clock.limit(self.config.timeout_s * check.timeout_factor)
+        if blocked or limit <= 0:
+            result.status = "timeout"
+            result.message, self.declared[check.id] = blocked or self._out_of_time(check, "not run: ")
+            return result
         ctx = CheckContext(check, self.config, student, reference, self.fixtures.get(exercise.id, {}))
         start = time.monotonic()
         student.stdout.clear()
         student.transcript = [] if self.catalog else None
         try:
-            outcome = evaluate(ctx, self.config.timeout_s * check.timeout_factor)
+            outcome = evaluate(ctx, limit)
         finally:
             transcript, student.transcript = student.transcript or [], None
+        if by_budget and (outcome.status == "timeout" or outcome.message == REFERENCE_LATE):
+            message, self.declared[check.id] = self._out_of_time(check, "stopped: ")
+            outcome = Evaluation("timeout", message)
+        else:
+            stalled = self.clock.record(check, outcome.status, limit)
+            if stalled:
+                outcome.message += self.clock.note(stalled)
         if outcome.status in FAILING:
             self.evidence[check.id] = Evidence(outcome.diagnosis, outcome.exception, transcript)
         result.status, result.message = outcome.status, outcome.message
@@ -341,7 +413,18 @@ class Evaluation:
 def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluation:
     """Run ``ctx.check`` with a deadline and judge what happened: the metric against the threshold, a
     failure the check raised, or what went wrong in a worker. ``ctx.details`` collects the details.
-    ``quiet``: say nothing on the grader's own error output either (a localizing rerun)."""
+    ``quiet``: say nothing on the grader's own error output either (a localizing rerun). A check whose
+    memoised reference answers turn out not to be the live reference's runs again, live (``grader.memo``)."""
+    try:
+        return _evaluate(ctx, timeout, quiet)
+    except Diverged:
+        ctx.details.clear()
+        ctx.artifacts.clear()
+        ctx.student.stdout.clear()
+        return _evaluate(ctx, timeout, quiet)
+
+
+def _evaluate(ctx: CheckContext, timeout: float, quiet: bool) -> Evaluation:
     check, student, reference = ctx.check, ctx.student, ctx.reference
     student.begin_check(check.id)
     reference.begin_check(check.id)
@@ -358,7 +441,7 @@ def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluati
         return Evaluation("skipped", str(exc))
     except WorkerTimeout as exc:
         if exc.executor is reference:
-            return Evaluation("error", "internal grader error: the reference did not answer in time")
+            return Evaluation("error", REFERENCE_LATE)
         return Evaluation("timeout", "stopped after %.0f s without an answer (an infinite loop or a very slow "
                                      "implementation?)" % timeout)
     except StudentError as exc:
@@ -370,6 +453,8 @@ def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluati
     except WorkerCrashed as exc:
         prefix = "internal grader error" if exc.executor is reference else _targets(check)
         return Evaluation("error", "%s: %s" % (prefix, exc))
+    except Diverged:
+        raise
     except Exception as exc:  # a bug of the grader itself: say so, keep grading
         ctx.details["traceback"] = traceback.format_exc()[-4000:]
         if not quiet:
@@ -434,6 +519,9 @@ class Rerunner:
         key = (check.id, swapped)
         if key in self.answers:
             return self.answers[key]
+        if any(f in self.grader.clock.stalled for f in involved(check) if f not in swapped):
+            self.answers[key] = False  # it would call a function that did not finish: fails without running
+            return False
         left = self.deadline - time.monotonic()
         if left <= 0:
             return None

@@ -4,7 +4,7 @@ With bubblewrap a worker gets no network, a read-only view of the system, a priv
 its package (read-only) and its scratch folder (the only writable place), a new PID namespace (everything
 it starts dies with it), and the reference solutions, the user's home, the output folder and the
 submissions folder hidden. When the grader runs as root it also drops to an unprivileged user so that the
-process limit applies. Without bubblewrap only the resource limits remain, and every report says so.
+process limit applies: each job slot's own (``grader.slots``), so that slots do not share that limit. Without bubblewrap only the resource limits remain, and every report says so.
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class Limits:
 
 
 NAMESPACES = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
-"""No user namespace: bwrap runs as the grader's user, and the worker then drops to ``nobody`` itself."""
+"""No user namespace: bwrap runs as the grader's user, and the worker then drops to an unprivileged user itself."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,6 +67,8 @@ class Sandbox:
 
     enabled: bool = True
     limits: dict[str, Limits] = field(default_factory=dict)
+    slot_uid: int | None = None
+    """The user id of the job slot whose workers this starts (None: ``nobody``)."""
 
     @property
     def bwrap(self) -> str | None:
@@ -74,17 +76,29 @@ class Sandbox:
 
     @property
     def uid(self) -> int | None:
-        """Inside bubblewrap a root grader's workers drop to nobody, so that the task limit applies."""
-        return NOBODY if self.bwrap and os.geteuid() == 0 else None
+        """Inside bubblewrap a root grader's workers drop to their slot's user, so that the task limit applies."""
+        if not (self.bwrap and os.geteuid() == 0):
+            return None
+        return NOBODY if self.slot_uid is None else self.slot_uid
 
     def describe(self) -> str:
         limits = "".join("; limits per %s worker: %s" % (name, lim.describe()) for name, lim in self.limits.items())
         if not self.bwrap:
             why = "turned off" if not self.enabled else "bubblewrap is not available (apt-get install bubblewrap)"
             return "NOT ISOLATED: %s; student code runs in plain worker processes%s" % (why, limits)
-        user = "as uid %d" % self.uid if self.uid is not None else "as the grader's own user"
+        user = ("as an unprivileged user of its job slot's own" if self.uid is not None
+                else "as the grader's own user")
         return ("bubblewrap: no network, read-only system, private /tmp, reference/home/outputs hidden, own PID "
                 "namespace, %s%s" % (user, limits))
+
+    def self_check_note(self) -> str:
+        """One line for a student checking their own code where it is not isolated, which is fine there (Colab,
+        a laptop without bubblewrap, root or not); empty when it is isolated."""
+        if self.bwrap:
+            return ""
+        why = "turned off" if not self.enabled else "no bubblewrap here"
+        return ("not isolated (%s): your code runs in plain worker processes with resource limits, which is fine "
+                "for checking your own code" % why)
 
     def env(self, limits: Limits) -> dict[str, str]:
         """What the worker applies to itself before running student code (see ``grader.worker.server``)."""

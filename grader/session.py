@@ -15,10 +15,14 @@ from grader.config import GradingConfig
 from grader.misconceptions import Misconception, catalog
 from grader.model import Report
 from grader.runner import Grader, known_ids, names_match, select
-from grader.bundle import Bundle, RecordingExecutor, ReplayExecutor, write_bundle
+from grader.bundle import INSTALLED_BUNDLE, Bundle, BundleError, RecordingExecutor, ReplayExecutor, load_bundle, \
+    write_bundle
 from grader.runtimes import worker_env
 from grader.staging import provided_sources
 from grader.submission import Submission, UsageError, load_folder
+
+
+INSTRUCTOR_ONLY = "instructor command: the reference is not in the student package"
 
 
 def collect_assignment(pm: pluggy.PluginManager) -> Assignment:
@@ -26,6 +30,20 @@ def collect_assignment(pm: pluggy.PluginManager) -> Assignment:
     try:
         return merge(reversed(pm.hook.grader_assignment()))
     except AssignmentError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def answers_for(path: Path | None, assignment: Assignment) -> Bundle | None:
+    """The bundle self-check uses: ``path``, else the installed one, else None (the live reference, where it
+    is installed)."""
+    path = path or (INSTALLED_BUNDLE if INSTALLED_BUNDLE.is_file() else None)
+    if path is None:
+        if assignment.reference is None:
+            raise UsageError("no answer bundle: pass --answers FILE (your course provides it)")
+        return None
+    try:
+        return load_bundle(path)
+    except BundleError as exc:
         raise UsageError(str(exc)) from None
 
 
@@ -124,7 +142,7 @@ def make_bundle(pm: pluggy.PluginManager, config: GradingConfig, path: Path) -> 
     assignment = config.assignment
     root = assignment.reference
     if root is None:
-        raise UsageError("instructor command: the reference is not installed here")
+        raise UsageError(INSTRUCTOR_ONLY)
     exercises = collect_exercises(pm, config)
     recorders: list[RecordingExecutor] = []
 

@@ -17,13 +17,13 @@ def print_exercise_list(exercises: list[Exercise]) -> None:
             print("    %-62s %5g  %s%s" % (c.id, c.points, c.title, metric))
 
 
-def _metric(c: CheckResult) -> str:
+def metric_text(c: CheckResult) -> str:
     if c.metric is None or c.metric.value is None:
         return ""
     return "%s %.3g (threshold %.3g)" % (c.metric.name, c.metric.value, c.metric.threshold)
 
 
-def _detail_lines(c: CheckResult) -> list[str]:
+def detail_lines(c: CheckResult) -> list[str]:
     lines = []
     for key in SHOWN_DETAILS:
         value = c.details.get(key)
@@ -65,7 +65,7 @@ def print_check_summary(report: Report, source: str = "") -> None:
             print("  %-7s %-60s %5g/%g" % (MARKS.get(c.status, c.status), c.id, c.score, c.max_score))
             if c.status in ("passed", "skipped"):
                 continue
-            for line in c.message.splitlines()[:4] + ([_metric(c)] if _metric(c) else []) + _detail_lines(c):
+            for line in c.message.splitlines()[:4] + ([metric_text(c)] if metric_text(c) else []) + detail_lines(c):
                 print("          %s" % line)
     skipped = sum(c.status == "skipped" for c in report.checks)
     print("\ntotal: %g / %g%s" % (report.score, report.max_score,

@@ -5,7 +5,9 @@ import importlib.util
 import json
 import os
 import shutil
+import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,45 @@ def samples(tmp_path_factory) -> Path:
         make_buggy.make(name, root)
     shutil.copytree(ROOT / "reference", root / "reference", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "submissions" / "skeleton", root / "skeleton")
+    return root
+
+
+CAPTIONING = "rnn_captioning,lstm_captioning"
+
+
+@pytest.fixture(scope="session")
+def captioning_bundle(tmp_path_factory) -> Path:
+    """The public answer bundle of the captioning exercises (``grader bundle --only`` them), made once."""
+    path = tmp_path_factory.mktemp("bundle") / "answers.npz"
+    proc = subprocess.run([sys.executable, "-m", "grader.cli", "bundle", "--out", str(path), "--only", CAPTIONING],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return path
+
+
+def validate_junit(path: Path) -> ET.Element:
+    """The structure JUnit consumers (GitHub, GitLab, Jenkins) read, after the common junit-10 schema."""
+    root = ET.parse(path).getroot()
+    assert root.tag == "testsuites"
+    for suite in root:
+        assert suite.tag == "testsuite" and suite.get("name")
+        cases = suite.findall("testcase")
+        for attr in ("tests", "failures", "errors", "skipped"):
+            assert suite.get(attr, "0").isdigit(), attr
+        float(suite.get("time", "0"))
+        assert int(suite.get("tests")) == len(cases)
+        counts = {"failure": 0, "error": 0, "skipped": 0}
+        for case in cases:
+            assert case.get("classname") == suite.get("name") and case.get("name")
+            float(case.get("time", "0"))
+            for child in case:
+                assert child.tag in ("failure", "error", "skipped", "system-out", "system-err"), child.tag
+                if child.tag in counts:
+                    counts[child.tag] += 1
+                if child.tag in ("failure", "error"):
+                    assert child.get("message") is not None and child.get("type")
+        assert (counts["failure"], counts["error"], counts["skipped"]) == (
+            int(suite.get("failures")), int(suite.get("errors")), int(suite.get("skipped", "0")))
     return root
 
 

@@ -24,11 +24,11 @@ from grader.config import GradingConfig
 from grader.gradebook.fingerprint import check_fingerprints
 from grader.gradebook.outputs import write_outputs, write_submission
 from grader.gradebook.store import Attempt, Gradebook
-from grader.model import CheckResult
+from grader.memo import ReferenceMemo
 from grader.progress import BatchProgress
 from grader.runner import Grader
 from grader.session import build_fixtures, collect_misconceptions, inspector
-from grader.submission import Submission
+from grader.submission import Submission, UsageError
 from grader.worker.client import descendants
 from grader.writers._format import json_safe
 
@@ -112,12 +112,13 @@ def plan_run(gradebook: Gradebook, submissions: list[Submission], exercises: lis
 
 def grade_class(gradebook: Gradebook, submissions: list[Submission], exercises: list[Exercise],
                 selected: list[Exercise], config: GradingConfig, pm: pluggy.PluginManager, out_dir: Path,
-                jobs: int = 1, force: bool = False, announce=print) -> ClassRun:
+                jobs: int = 1, force: bool = False, announce=print, cluster=None) -> ClassRun:
     """Grade what is stale among ``selected`` checks of ``submissions``, record it, rewrite the outputs.
 
     ``exercises`` are all the current definitions (reports hold every check the gradebook has a result of);
     ``selected`` the checks this run may grade. A KeyboardInterrupt stops the run cleanly: what was decided
-    stays recorded, the outputs are written from the gradebook, and ``interrupted`` is set.
+    stays recorded, the outputs are written from the gradebook, and ``interrupted`` is set. With a Dask
+    ``cluster`` (a client) the submissions are graded there (``grader.distributed``), ``jobs`` aside.
     """
     fingerprints = check_fingerprints(exercises, config, config.assignment)
     abandoned = gradebook.close_abandoned_runs()
@@ -133,7 +134,7 @@ def grade_class(gradebook: Gradebook, submissions: list[Submission], exercises: 
         outcome = ClassRun(run_id, config.seed, tasks, reused, stale_kept, abandoned=abandoned)
         announce(_plan_line(outcome, len(submissions)))
         outcome.interrupted = _grade_tasks(gradebook, outcome, exercises, selected, config, pm, out_dir,
-                                           fingerprints, jobs)
+                                           fingerprints, jobs, cluster, announce)
         write_outputs(gradebook, exercises, config, pm, out_dir,
                       {t.submission.id: (t.attempt.id, t.submission) for t in tasks})
         status = "interrupted" if outcome.interrupted else "finished"
@@ -152,55 +153,96 @@ def _plan_line(run: ClassRun, found: int) -> str:
 
 def _grade_tasks(gradebook: Gradebook, run: ClassRun, exercises: list[Exercise], selected: list[Exercise],
                  config: GradingConfig, pm: pluggy.PluginManager, out_dir: Path, fingerprints: dict[str, str],
-                 jobs: int) -> bool:
-    """Grade the tasks on ``jobs`` threads, each submission's files written as soon as it is done; True
-    when a KeyboardInterrupt stopped them."""
+                 jobs: int, cluster=None, announce=print) -> bool:
+    """Grade the tasks on ``jobs`` threads (or on a Dask ``cluster``), each submission's files written as soon as
+    it is done; True when a KeyboardInterrupt stopped them."""
     if not run.tasks:
         return False
-    fixtures = build_fixtures(selected, config)
-    misconceptions = collect_misconceptions(pm, config)
-    gate, local, graders, lock = _Gate(), threading.local(), [], threading.Lock()
+    gate, lock = _Gate(), threading.Lock()
 
-    def grade_one(task: Task, progress: BatchProgress) -> None:
-        if not hasattr(local, "grader"):
-            local.grader = Grader(selected, config, fixtures, catalog=misconceptions, inspect=inspector(pm, config))
-            with lock:
-                graders.append(local.grader)
-        start = time.monotonic()
+    def record(task: Task, check: dict, progress: BatchProgress) -> None:
+        gate.record(gradebook.record_result, task.attempt.id, run.run, check, fingerprints[check["id"]], config.seed)
+        progress.check_done()
 
-        def record(result: CheckResult) -> None:
-            gate.record(gradebook.record_result, task.attempt.id, run.run, json_safe(result.to_json()),
-                        fingerprints[result.id], config.seed)
-            progress.check_done()
-
-        report = local.grader.grade(task.submission, only=set(task.checks), on_result=record)
-        gate.record(gradebook.record_report, task.attempt.id, run.run, json_safe(
-            {k: v for k, v in report.to_json().items() if k != "checks"}))
+    def finish(task: Task, report: dict, seconds: float, progress: BatchProgress, where: str = "") -> None:
+        """Record the submission-level part of ``report`` (its checks are recorded), write its files."""
+        gate.record(gradebook.record_report, task.attempt.id, run.run, report)
         merged = write_submission(gradebook, task.attempt, exercises, config, pm, out_dir, task.submission)
         with lock:
             run.graded += 1
-        progress.submission_done("%-30s %7.2f / %-6g (%d check(s) graded, %.1f s)" % (
-            task.submission.id, merged.score, merged.max_score, len(task.checks), time.monotonic() - start))
+        progress.submission_done("%-30s %7.2f / %-6g (%d check(s) graded, %.1f s%s)" % (
+            task.submission.id, merged.score, merged.max_score, len(task.checks), seconds, where))
 
     with BatchProgress(len(run.tasks), run.checks) as progress:
-        pool, futures = ThreadPoolExecutor(max_workers=max(1, jobs)), []
-        try:
-            futures += [pool.submit(grade_one, task, progress) for task in run.tasks]
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            for future in done:
-                future.result()
-            return False
-        except KeyboardInterrupt:
-            gate.stop()
-            pool.shutdown(wait=False, cancel_futures=True)
-            while not all(f.done() for f in futures):  # a check may start a fresh worker before it ends
-                _kill_workers()
-                wait(futures, timeout=0.2)
-            return True
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-            for g in graders:
-                g.close()
+        if cluster is not None:
+            return _grade_remotely(cluster, run, config, fingerprints, record, finish, progress, gate, announce)
+        return _grade_locally(run, selected, config, pm, record, finish, progress, gate, jobs)
+
+
+def _grade_locally(run: ClassRun, selected: list[Exercise], config: GradingConfig, pm: pluggy.PluginManager,
+                   record, finish, progress: BatchProgress, gate: _Gate, jobs: int) -> bool:
+    fixtures = build_fixtures(selected, config)
+    misconceptions = collect_misconceptions(pm, config)
+    local, graders, lock, memo = threading.local(), [], threading.Lock(), ReferenceMemo()
+
+    def grade_one(task: Task) -> None:
+        if not hasattr(local, "grader"):
+            local.grader = Grader(selected, config, fixtures, catalog=misconceptions, inspect=inspector(pm, config),
+                                  memo=memo)
+            with lock:
+                graders.append(local.grader)
+        start = time.monotonic()
+        report = local.grader.grade(task.submission, only=set(task.checks),
+                                    on_result=lambda result: record(task, json_safe(result.to_json()), progress))
+        finish(task, json_safe({k: v for k, v in report.to_json().items() if k != "checks"}),
+               time.monotonic() - start, progress)
+
+    pool, futures = ThreadPoolExecutor(max_workers=max(1, jobs)), []
+    try:
+        futures += [pool.submit(grade_one, task) for task in run.tasks]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in done:
+            future.result()
+        return False
+    except KeyboardInterrupt:
+        gate.stop()
+        pool.shutdown(wait=False, cancel_futures=True)
+        while not all(f.done() for f in futures):  # a check may start a fresh worker before it ends
+            _kill_workers()
+            wait(futures, timeout=0.2)
+        return True
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for g in graders:
+            g.close()
+
+
+def _grade_remotely(cluster, run: ClassRun, config: GradingConfig, fingerprints: dict[str, str], record, finish,
+                    progress: BatchProgress, gate: _Gate, announce) -> bool:
+    """One Dask task per submission; each report is recorded and written here as it arrives."""
+    from grader.distributed import DefinitionsDiffer, grade_on_cluster, settings
+
+    lost = []
+
+    def arrived(task: Task, graded: dict) -> None:
+        report = graded["report"]
+        for check in report.pop("checks"):
+            record(task, check, progress)
+        finish(task, report, graded["seconds"], progress, " on %s" % graded["worker"])
+
+    try:
+        grade_on_cluster(cluster, [(t, t.submission, t.checks) for t in run.tasks],
+                         settings(config, {c: fingerprints[c] for t in run.tasks for c in t.checks}),
+                         config.assignment.package, arrived, lost.append)
+    except KeyboardInterrupt:
+        gate.stop()
+        return True
+    except DefinitionsDiffer as exc:
+        raise UsageError(str(exc)) from None
+    for item in lost:
+        announce("grader: %s was not graded: %s (nothing recorded; run the same command again to retry it)"
+                 % (item.submission, item.reason))
+    return False
 
 
 def _kill_workers() -> None:

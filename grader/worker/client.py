@@ -30,6 +30,9 @@ SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM
 START_TIMEOUT_S = 120.0
 """How long a worker may take to start (a TensorFlow worker imports for seconds; much longer when loaded)."""
 
+RELOAD_TIMEOUT_S = 10.0
+"""How long a worker may take to forget its package's modules (it only drops them)."""
+
 
 class WorkerProblem(Exception):
     """Base of what can go wrong while talking to a worker; ``executor`` says which one."""
@@ -231,6 +234,21 @@ class Executor:
                 pass
             self.worker.kill()
             self.worker = None
+
+    def reload(self) -> None:
+        """The package's files changed: the worker drops its package's modules, so that the next imports read
+        them again, and keeps what it loaded besides (TensorFlow). One that cannot (the code it ran replaced
+        what it relies on) or does not answer is replaced by a fresh worker on the next request."""
+        self.compat.clear()
+        if self.worker is None or self.worker.proc.poll() is not None:
+            return
+        try:
+            with self.time_limit(RELOAD_TIMEOUT_S):
+                reloaded = self.request({"op": "reload"}) is True
+        except WorkerProblem:
+            reloaded = False
+        if not reloaded or self.tainted:
+            self.discard()
 
     def discard(self) -> None:
         """Kill the worker (after a timeout or crash); the next request starts a fresh one."""

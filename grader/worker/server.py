@@ -4,8 +4,9 @@ Started by ``grader.worker.client`` as ``python -I -m grader.worker.server ROOT 
 where ``ROOT`` holds the package to grade. It only imports the standard library, numpy and the
 protocol; it decides nothing: every value it computes goes back as plain data for the grader to judge.
 
-Requests (``op``): ``import`` a module, ``call`` a function/class/method (``echo_args`` also sends the
-arguments back as they are after the call, to detect mutation), ``sweep`` a call over a stack
+Requests (``op``): ``import`` a module, ``reload`` (forget the graded package's modules, so that the next
+imports read its changed files: a notebook's warm worker), ``call`` a function/class/method (``echo_args``
+also sends the arguments back as they are after the call, to detect mutation), ``sweep`` a call over a stack
 of values of one argument or model parameter (finite differences driven by the grader), ``get_attr``,
 ``set_items`` (e.g. ``model.params[k] = v``), ``seed`` the global RNGs, ``free`` handles.
 
@@ -52,6 +53,8 @@ class Worker:
         self.objects: dict[int, Any] = {}
         self.next_id = 1
         self.watch = Watch((1, 2, channel.read_fd, channel.write_fd))
+        self.pristine = Watch(self.watch.fds)
+        """What the worker relies on as it started, before any graded code ran (``reload`` compares)."""
 
     # ------------------------------------------------------------------ plumbing
     def store(self, obj: Any) -> int:
@@ -131,6 +134,8 @@ class Worker:
         if op == "import":
             self.load(request["module"])
             return None
+        if op == "reload":
+            return self.reload()
         if op == "call":
             raw = request.get("args", [])
             args = self.resolve(raw)
@@ -177,6 +182,21 @@ class Worker:
         finally:
             if fresh:
                 self.watch.take()
+
+    def reload(self) -> bool:
+        """Drop the graded package's modules (``<package>`` and ``<package>.*``, nothing else) and the objects
+        kept for the grader, so that the next imports read the package's files again. False, with nothing
+        dropped, when code run so far replaced what the worker relies on (say ``np.allclose`` at a module's
+        top): a fresh worker must take over, since importing again would not undo it."""
+        if self.pristine.changed():
+            return False
+        prefix = self.package + "."
+        for name in [n for n in sys.modules if n == self.package or n.startswith(prefix)]:
+            del sys.modules[name]
+        self.objects.clear()
+        importlib.invalidate_caches()
+        self.watch.take()
+        return True
 
     def invoke(self, request: dict, args: list | None = None) -> Any:
         fn = self.target(request["fn"])
@@ -370,6 +390,7 @@ def leftovers() -> int:
 
 def main(argv: list[str]) -> None:
     root, package, read_fd, write_fd = argv[0], argv[1], int(argv[2]), int(argv[3])
+    sys.dont_write_bytecode = True  # (-I ignores PYTHONDONTWRITEBYTECODE) a stale .pyc could outlive an edit
     capture = Capture(STDOUT_CAP)
     adopt_orphans()
     confine(os.environ.pop("GRADER_LIMITS", None), os.environ.pop("GRADER_WORKER_UID", None))

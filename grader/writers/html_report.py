@@ -177,12 +177,15 @@ def curve_svg(artifact: dict[str, Any]) -> Markup:
     return Markup("".join(out))
 
 
+_BASE64 = re.compile(r"[A-Za-z0-9+/=]+")
+
+
 def _pictures(artifact: dict[str, Any]) -> dict[str, Any]:
     """An ``images`` artifact: a title and (label, data URI) pairs; only well-formed base64 PNGs are kept."""
     shown = []
     for item in artifact.get("images") or []:
         png = str(item.get("png", "")) if isinstance(item, dict) else ""
-        if png and all(c.isalnum() or c in "+/=" for c in png):
+        if png and _BASE64.fullmatch(png):
             shown.append((str(item.get("label", "")), "data:image/png;base64," + png))
     return {"title": str(artifact.get("title", "")), "images": shown}
 
