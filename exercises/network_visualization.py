@@ -147,8 +147,8 @@ def judge_fooling(ctx: CheckContext, X: np.ndarray, rank: int | None) -> Outcome
     calls = int(ctx.student.get_attr(budget, "calls"))
     got = expect_array(result, "X_fooling", X.shape)
     if ctx.self_check:
-        judge = ("the provided SqueezeNet (in your own worker: self-check; the instructor's grading runs it in the "
-                 "grader's)")
+        judge = ("the provided SqueezeNet (self-check: run in your own worker; the instructor's grading runs it in "
+                 "the grader's)")
         scores = ctx.student.call(HARNESS + ".scores", model_s, got)
     else:
         judge = "the grader's forward pass"
