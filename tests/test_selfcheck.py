@@ -157,7 +157,8 @@ def vision_bundle(tmp_path_factory) -> Path:
 STYLE_RUNS = S + "style-transfer," + S + "feature-inversion"
 VISION_SAMPLES = {"reference": V + "make_fooling_image," + STYLE_RUNS, "bug_fooling_descent": V + "make_fooling_image",
                   "bug_fooling_norm_squared": V + "make_fooling_image/notebook",
-                  "bug_style_loss_gram_of_targets": STYLE_RUNS, "bug_tv_no_vertical": STYLE_RUNS}
+                  "bug_style_loss_gram_of_targets": STYLE_RUNS, "bug_tv_no_vertical": STYLE_RUNS,
+                  "skeleton": V + "make_fooling_image/notebook"}
 """Samples and the checks they are self-checked on (the fooling and style runs they fail for the instructor)."""
 
 
@@ -178,6 +179,8 @@ def test_fooling_and_style_runs_are_judged_in_self_check_as_the_instructor_does(
     assert verdicts["bug_fooling_norm_squared"] == {V + "make_fooling_image/notebook": "failed"}
     assert set(verdicts["bug_style_loss_gram_of_targets"].values()) == {"error"}
     assert verdicts["bug_tv_no_vertical"][S + "feature-inversion"] == "failed"
+    [unchanged] = json.loads((tmp_path / "self" / "skeleton" / "report.json").read_text())["checks"]
+    assert unchanged["status"] == "failed" and "not the target" in unchanged["message"]  # the image X, returned as is
 
 
 def test_checking_one_function_is_quick_and_never_loads_tensorflow(bundle, samples):
