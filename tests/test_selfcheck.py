@@ -109,8 +109,8 @@ def test_a_bundle_of_an_older_schema_is_refused_in_one_line(tmp_path):
     meta.pop("records", None)
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     np.savez(path, **arrays)
-    proc = subprocess.run([sys.executable, "-m", "grader.cli", "check", str(ROOT / "reference"), "--answers", str(path)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "grader.cli", "check", str(ROOT / "reference"), "--answers",
+                           str(path)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "grader.bundle/1" in proc.stderr and "grader bundle" in proc.stderr
 
