@@ -1,8 +1,10 @@
 """Q3, notebook NetworkVisualization-TensorFlow: saliency maps, fooling images, class visualization (15 points).
 
 Student and reference run on the same SqueezeNet (see ``exercises.vision.common``) and the same images.
-The fooling image is judged by the reference's forward pass, never by the student's own claim, and the
-class visualization is the notebook's loop around the student's update step (fewer iterations).
+The fooling image is judged by the reference's forward pass, never by the student's own claim (in a student's
+self-check, by the provided SqueezeNet in the student's worker, with the call budget the answer bundle
+recorded), and the class visualization is the notebook's loop around the student's update step (fewer
+iterations).
 """
 from __future__ import annotations
 
@@ -119,7 +121,8 @@ def saliency_hidden(ctx: CheckContext) -> Outcome:
 
 
 def judge_fooling(ctx: CheckContext, X: np.ndarray, rank: int | None) -> Outcome:
-    """The student's fooling run on X, judged by the reference's forward pass."""
+    """The student's fooling run on X, judged by the reference's forward pass (in self-check, where the
+    reference's answers come from the bundle, by the provided model in the student's worker)."""
     target_fn = T + "make_fooling_image"
     model_r, model_s = squeezenet(ctx, ctx.reference), squeezenet(ctx, ctx.student)
     scores = expect_array(ctx.reference.call(HARNESS + ".scores", model_r, X), "reference scores")[0]
@@ -143,7 +146,15 @@ def judge_fooling(ctx: CheckContext, X: np.ndarray, rank: int | None) -> Outcome
         raise
     calls = int(ctx.student.get_attr(budget, "calls"))
     got = expect_array(result, "X_fooling", X.shape)
-    predicted = int(np.argmax(expect_array(ctx.reference.call(HARNESS + ".scores", model_r, got), "scores")[0]))
+    if ctx.self_check:
+        judge = ("the provided SqueezeNet (self-check: run in your own worker; the instructor's grading runs it in "
+                 "the grader's)")
+        scores = ctx.student.call(HARNESS + ".scores", model_s, got)
+    else:
+        judge = "the grader's forward pass"
+        with ctx.unrecorded():
+            scores = ctx.reference.call(HARNESS + ".scores", model_r, got)
+    predicted = int(np.argmax(expect_array(scores, "scores")[0]))
     delta, ref_delta = got - X, ref_image - X
     mean, top = float(np.mean(np.abs(delta))), float(np.max(np.abs(delta)))
     grey = float(np.mean(np.abs(delta) * SQUEEZENET_STD) * 255)
@@ -152,24 +163,22 @@ def judge_fooling(ctx: CheckContext, X: np.ndarray, rank: int | None) -> Outcome
         ("original", deprocess(X[0])), ("your fooling image", deprocess(got[0])),
         ("your difference x10", deprocess(10 * (X - got)[0])),
         ("the reference's x10", deprocess(10 * (X - ref_image)[0]))]))
-    ctx.details["got"] = ("the grader's forward pass classifies your image as %d (target %d); %d model calls "
-                          "(the reference made %d, the limit was %d); perturbation mean |delta| %.4f (about %.2f "
-                          "grey levels), max %.3f; the reference's mean %.4f"
-                          % (predicted, target, calls, ref_calls, limit, mean, grey, top,
-                             float(np.mean(np.abs(ref_delta)))))
+    ctx.details["got"] = ("%s classifies your image as %d (target %d); %d model calls (the reference made %d, "
+                          "the limit was %d); perturbation mean |delta| %.4f (about %.2f grey levels), max %.3f; the "
+                          "reference's mean %.4f" % (judge, predicted, target, calls, ref_calls, limit, mean, grey, top,
+                                                     float(np.mean(np.abs(ref_delta)))))
     problems = []
     if not (isinstance(echoed[0], np.ndarray) and np.array_equal(echoed[0], X)):
         problems.append("make_fooling_image modified its input X (work on a copy)")
     if predicted != target:
-        problems.append("the grader's forward pass classifies the returned image as %d, not the target %d"
-                        % (predicted, target))
+        problems.append("%s classifies the returned image as %d, not the target %d" % (judge, predicted, target))
     if mean > allowed:
         problems.append("the perturbation is not small: mean |delta| %.4f > %.4f (steps of "
                         "learning_rate * g / ||g||_2 with learning_rate 1)" % (mean, allowed))
     if problems:
         return Outcome(passed=False, message="; ".join(problems))
-    return Outcome(passed=True, message="classified as the target %d by the grader's forward pass after %d model "
-                   "calls; mean |delta| %.4f, max %.3f" % (target, calls, mean, top))
+    return Outcome(passed=True, message="classified as the target %d by %s after %d model calls; mean |delta| "
+                   "%.4f, max %.3f" % (target, judge, calls, mean, top))
 
 
 def describe_trace(trace: np.ndarray, target: int, start: float) -> str:
@@ -183,8 +192,7 @@ def describe_trace(trace: np.ndarray, target: int, start: float) -> str:
 
 @checks.add(T + "make_fooling_image/notebook",
             "make_fooling_image on the notebook's first image: classified as the target by the grader, input "
-            "unchanged, small perturbation, within a limit of model calls", T + "make_fooling_image", 2.5,
-            instructor_only=True)
+            "unchanged, small perturbation, within a limit of model calls", T + "make_fooling_image", 2.5)
 def fooling_notebook(ctx: CheckContext) -> Outcome:
     X, _ = imagenet(ctx)
     rank = None if ctx.fixtures["weights"] is not None else NOTEBOOK_FOOLING_RANK
@@ -193,8 +201,7 @@ def fooling_notebook(ctx: CheckContext) -> Outcome:
 
 @checks.add(T + "make_fooling_image/hidden",
             "make_fooling_image on a hidden image and target: classified as the target by the grader, input "
-            "unchanged, small perturbation, within a limit of model calls", T + "make_fooling_image", 2.0,
-            instructor_only=True)
+            "unchanged, small perturbation, within a limit of model calls", T + "make_fooling_image", 2.0)
 def fooling_hidden(ctx: CheckContext) -> Outcome:
     rng = ctx.rng()
     X, _ = imagenet(ctx)

@@ -5,7 +5,8 @@ The ``notebook`` checks build the notebook's test inputs (its images at size 192
 ``style-transfer-checks-tf.npz`` holds values for the course's trained weights only, so it is not used.
 ``hidden`` checks use random feature maps and images of random sizes. Two short runs of the notebook's
 ``style_transfer`` loop (style transfer, feature inversion) use the student's losses on small images; the
-reference measures how good the final image is, and the pictures go in the report.
+reference measures how good the final image is (in a student's self-check, the student's own losses do, once
+they give the losses the reference recorded in the answer bundle), and the pictures go in the report.
 """
 from __future__ import annotations
 
@@ -47,6 +48,9 @@ RUN_THRESHOLD = 0.2
 """How much higher the loss of your run's final image may be than the reference's, relative to it (both
 measured with the reference's losses): correct code ends within ~0.5% (float rounding makes the runs drift
 apart), wrong weightings or losses without gradients end far above."""
+OWN_LOSS_AGREEMENT = 1e-3
+"""Self-check measures a run's final image with the student's own losses only where each of them gives the
+reference's value within this relative error (the notebook's tolerance; correct float32 code agrees to ~1e-6)."""
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -276,8 +280,6 @@ def run_loop(ctx: CheckContext, params: dict, init_random: bool, title: str) -> 
     if not isinstance(result, tuple) or len(result) != 2:
         raise CheckFailure("the run returned %s" % describe(result))
     got = expect_array(result[0], "the final image", content.shape)
-    losses = expect_array(ctx.reference.call(HARNESS + ".style_transfer_losses", model, [init, want, got], content,
-                                             targets, *setting), "reference losses", (3, 3))
     pictures = [("content", deprocess(content[0]))]
     pictures += [("random start", deprocess(init[0]))] if init_random else [("style", deprocess(style[0]))]
     pictures += [("with your losses", deprocess(got[0], rescale=True)),
@@ -285,19 +287,60 @@ def run_loop(ctx: CheckContext, params: dict, init_random: bool, title: str) -> 
     ctx.artifacts.append(images_artifact(
         "%s: %d iterations at %dx%d (shown twice as large)" % (title, RUN["iterations"], *content.shape[1:3]),
         [(label, enlarge(p, 2)) for label, p in pictures]))
+    if ctx.self_check:
+        return judge_with_own_losses(ctx, models[ctx.student], [init, want, got], content, targets, setting)
+    with ctx.unrecorded():
+        losses = expect_array(ctx.reference.call(HARNESS + ".style_transfer_losses", model, [init, want, got],
+                                                 content, targets, *setting), "reference losses", (3, 3))
+    ctx.record("losses", lambda: losses[:2])
     start, reference, yours = losses.sum(axis=1)
-    names = ("start", "reference's final image", "your final image")
-    ctx.details["losses"] = "\n".join("%-28s total %-11.6g content %-11.6g style %-11.6g tv %.6g"
-                                      % (name, row.sum(), *row) for name, row in zip(names, losses))
+    ctx.details["losses"] = "\n".join(loss_line(name, row) for name, row in zip(IMAGES, losses))
     excess = float(yours / reference - 1)
     return Outcome(excess, "the loss of your final image (measured with the reference's losses) is %.6g, the "
                    "reference's %.6g (start %.6g)" % (yours, reference, start))
 
 
+IMAGES = ("start", "reference's final image", "your final image")
+PARTS = ("content_loss", "style_loss (with your gram_matrix)", "tv_loss")
+"""The function behind each column of ``style_transfer_losses``."""
+
+
+def loss_line(name: str, row: np.ndarray) -> str:
+    return "%-28s total %-11.6g content %-11.6g style %-11.6g tv %.6g" % (name, row.sum(), *row)
+
+
+def judge_with_own_losses(ctx: CheckContext, model, images: list[np.ndarray], content: np.ndarray, targets,
+                          setting: tuple) -> Outcome:
+    """Self-check's measure of a run (no reference can measure the student's final image): the student's own
+    losses, trusted only where each gives the reference's value (recorded in the bundle) on the start and on
+    the reference's final image; the final loss is then compared with the reference's recorded one."""
+    mine = expect_array(ctx.student.call(HARNESS + ".style_transfer_losses", model, images, content, targets,
+                                         *setting), "your losses", (3, 3))
+    recorded = expect_array(np.asarray(ctx.recorded("losses"), dtype=np.float64), "the recorded losses", (2, 3))
+    ctx.details["losses"] = "\n".join(
+        [loss_line(name + ", yours", row) for name, row in zip(IMAGES, mine)]
+        + [loss_line(name + ", reference's", row) for name, row in zip(IMAGES, recorded)])
+    scale = np.maximum(np.abs(recorded), 1e-6 * np.abs(recorded).sum(axis=1, keepdims=True))
+    off = ~(np.abs(mine[:2] - recorded) <= OWN_LOSS_AGREEMENT * scale)
+    if off.any():
+        row, part = min(zip(*np.nonzero(off)), key=lambda rp: (-rp[0], rp[1]))  # the final image first
+        culprits = [PARTS[k] for k in range(3) if off[:, k].any()]
+        raise CheckFailure("self-check cannot measure your final image with your losses: on the %s your %s gives "
+                           "%.6g where the reference's gives %.6g (recorded in the answer bundle). Fix %s first (its "
+                           "notebook and hidden checks say how); the instructor's grading measures your final image "
+                           "with the reference's losses" % (IMAGES[row], PARTS[part].split()[0], mine[row, part],
+                                                            recorded[row, part], " and ".join(culprits)))
+    yours, reference, start = float(mine[2].sum()), float(recorded[1].sum()), float(recorded[0].sum())
+    return Outcome(yours / reference - 1, "the loss of your final image is %.6g, the reference's %.6g (start %.6g) "
+                   "(self-check: measured with your own losses, which give the reference's values on the start and "
+                   "on the reference's final image; the instructor's grading measures it with the reference's losses)"
+                   % (yours, reference, start))
+
+
 @checks.add(MODULE + "/style-transfer", "a short style-transfer run (the notebook's loop and Adam settings) with "
             "your losses reaches an image as good as the reference's", (T + "content_loss", T + "gram_matrix",
                                                                         T + "style_loss", T + "tv_loss"), 2.0,
-            metric="loss_excess", threshold=RUN_THRESHOLD, instructor_only=True)
+            metric="loss_excess", threshold=RUN_THRESHOLD)
 def style_run(ctx: CheckContext) -> Outcome:
     return run_loop(ctx, STYLE_RUN, init_random=False, title="Style transfer")
 
@@ -305,7 +348,7 @@ def style_run(ctx: CheckContext) -> Outcome:
 @checks.add(MODULE + "/feature-inversion", "a short feature-inversion run (style weights 0, random start) with "
             "your losses reaches an image as good as the reference's", (T + "content_loss", T + "style_loss",
                                                                         T + "tv_loss"), 1.0,
-            uses=(T + "gram_matrix",), metric="loss_excess", threshold=RUN_THRESHOLD, instructor_only=True)
+            uses=(T + "gram_matrix",), metric="loss_excess", threshold=RUN_THRESHOLD)
 def inversion_run(ctx: CheckContext) -> Outcome:
     return run_loop(ctx, INVERSION_RUN, init_random=True, title="Feature inversion")
 

@@ -1,13 +1,15 @@
 """What an exercise is made of: checks with points, a metric and a threshold, and what they run with."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from pathlib import Path
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from grader.bundle import RecordingExecutor, ReplayExecutor
 from grader.config import GradingConfig
 from grader.worker.client import Executor
 
@@ -68,6 +70,38 @@ class CheckContext:
 
     def rng(self) -> np.random.Generator:
         return np.random.default_rng(self.seed)
+
+    @property
+    def self_check(self) -> bool:
+        """The reference is an answer bundle's replay (a student's self-check): it answers only the requests
+        the check made when the bundle was made, never one on values the student's code produced. A check that
+        judges such values anyway does it here with the student's own (verified) functions and what it
+        ``record``-ed, and says in its message that this verdict is weaker than the instructor's."""
+        return not self.reference.live
+
+    def record(self, name: str, compute: Callable[[], Any]) -> None:
+        """While an answer bundle is made, keep ``compute()`` (plain values: numbers, arrays, lists, dicts) in
+        it under ``name`` for this check's self-check (``recorded``); never called otherwise, so grading does
+        not pay for it."""
+        if isinstance(self.reference, RecordingExecutor):
+            self.reference.keep(name, compute)
+
+    def recorded(self, name: str) -> Any:
+        """In self-check, the value this check ``record``-ed under ``name`` when the bundle was made (a bundle
+        without it makes the check ``skipped``)."""
+        if not isinstance(self.reference, ReplayExecutor):
+            raise RuntimeError("recorded(%r) is for self-check only (see CheckContext.self_check)" % name)
+        return self.reference.recorded(name)
+
+    @contextlib.contextmanager
+    def unrecorded(self) -> Iterator[None]:
+        """Reference requests on values the student's code produced (which self-check never makes): while a
+        bundle is made, their answers are not kept in it."""
+        if isinstance(self.reference, RecordingExecutor):
+            with self.reference.unrecorded():
+                yield
+        else:
+            yield
 
     def source(self, module: str) -> str:
         """The student's source of ``module`` (``style_transfer_tensorflow``) as graded, for checks that read

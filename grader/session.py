@@ -163,5 +163,6 @@ def make_bundle(pm: pluggy.PluginManager, config: GradingConfig, path: Path) -> 
     if failing:
         raise UsageError("the reference fails its own checks (%s): no bundle written" % ", ".join(failing))
     answers = {key: value for r in recorders for key, value in r.answers.items()}
-    write_bundle(path, config.seed, answers, provided_sources(assignment))
+    records = {check: values for r in recorders for check, values in r.records.items()}
+    write_bundle(path, config.seed, answers, provided_sources(assignment), records)
     return report, len(answers)

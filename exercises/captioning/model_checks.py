@@ -3,7 +3,9 @@ inputs, contract), ``sample`` (contract, greedy decode) and the overfit run.
 
 The grader decides every parameter value (it sets ``model.params`` itself), so student and reference
 models are compared on identical weights, and the overfit run is driven by the grader: it samples the
-minibatches, applies Adam with the project's own ``optim.adam`` and asks the reference for the final loss.
+minibatches, applies Adam with the project's own ``optim.adam`` and asks the reference for the final loss
+(in a student's self-check, where no reference can measure the trained weights, the student's own loss does,
+once it agrees with the loss the reference recorded for the untrained weights).
 """
 from __future__ import annotations
 
@@ -19,6 +21,10 @@ MODULES = ("rnn_layers", "classifiers.rnn")
 PARAM_KEYS = ("W_embed", "W_proj", "b_proj", "Wx", "Wh", "b", "W_vocab", "b_vocab")
 TOY_VOCAB = {"<NULL>": 0, "cat": 2, "dog": 3}
 HIDDEN_THRESHOLD = 1e-6
+OWN_LOSS_AGREEMENT = 1e-5
+"""Self-check measures the overfit run's trained weights with the student's loss only if, on the untrained
+weights, it is within this relative error of the reference's: float32 sums of correct code agree to ~1e-7; a wrong
+forward such as swapped LSTM gates is off by ~3e-4 there (the untrained embeddings are small)."""
 
 L = "rnn_layers."
 LAYERS = {
@@ -278,13 +284,14 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
 
     @add("overfit", loss_target,
          "training the %s model on 50 captions for 100 Adam steps reaches a low loss" % cell_type,
-         metric="final_loss", threshold=final_loss_threshold, timeout_factor=4.0, instructor_only=True)
+         metric="final_loss", threshold=final_loss_threshold, timeout_factor=4.0)
     def overfit(ctx: CheckContext) -> Outcome:
         return run_overfit(ctx, cell_type, final_loss_threshold)
 
 
 def run_overfit(ctx: CheckContext, cell_type: str, threshold: float) -> Outcome:
-    """The notebook's overfit run with a grader-driven solver; the reference measures the final loss."""
+    """The notebook's overfit run with a grader-driven solver; the reference measures the final loss (in
+    self-check, the student's own loss: see ``own_final_loss``)."""
     data = ctx.fixtures["data"]
     rs = np.random.RandomState(ctx.seed)
     small = subsample_distinct_images(data, OVERFIT["max_train"], rs)
@@ -294,6 +301,10 @@ def run_overfit(ctx: CheckContext, cell_type: str, threshold: float) -> Outcome:
     W, H = setup["wordvec_dim"], setup["hidden_dim"]
     shapes = param_shapes(V, D, W, H, cell_type)
     params = draw_params(rs, shapes, dtype=np.float32)
+    initial = {k: v.copy() for k, v in params.items()}
+    everything = small["train_features"][small["train_image_idxs"]], small["train_captions"]
+    ctx.record("initial loss", lambda: float(run_loss(ctx.reference, build_model(
+        ctx.reference, vocab, D, W, H, cell_type, initial, dtype=np.float32), *everything, shapes)[0]))
     model = build_model(ctx.student, vocab, D, W, H, cell_type, params, dtype=np.float32)
     configs = {k: {"learning_rate": setup["learning_rate"]} for k in shapes}
     per_epoch = max(OVERFIT["max_train"] // OVERFIT["batch_size"], 1)
@@ -312,11 +323,38 @@ def run_overfit(ctx: CheckContext, cell_type: str, threshold: float) -> Outcome:
         if (it + 1) % per_epoch == 0:
             for cfg in configs.values():
                 cfg["learning_rate"] *= setup["lr_decay"]
-    reference_model = build_model(ctx.reference, vocab, D, W, H, cell_type, params, dtype=np.float32)
-    final, _ = run_loss(ctx.reference, reference_model, small["train_features"][small["train_image_idxs"]],
-                        small["train_captions"], shapes)
-    ctx.details["got"] = ("loss reported by your model: first %.3f, last %.4f\n"
-                          "loss of the trained weights on all %d captions, measured by the reference: %.4f"
-                          % (history[0], history[-1], OVERFIT["max_train"], float(final)))
+    reported = "loss reported by your model: first %.3f, last %.4f\n" % (history[0], history[-1])
+    if ctx.self_check:
+        return own_final_loss(ctx, (vocab, D, W, H, cell_type, shapes), initial, params, everything, reported)
+    with ctx.unrecorded():
+        reference_model = build_model(ctx.reference, vocab, D, W, H, cell_type, params, dtype=np.float32)
+        final, _ = run_loss(ctx.reference, reference_model, *everything, shapes)
+    ctx.details["got"] = (reported + "loss of the trained weights on all %d captions, measured by the reference: %.4f"
+                          % (OVERFIT["max_train"], float(final)))
     return Outcome(float(final), "final loss %.4f" % float(final))
+
+
+def own_final_loss(ctx: CheckContext, setup: tuple, initial: dict, trained: dict, everything: tuple,
+                   reported: str) -> Outcome:
+    """Self-check's measure of the trained weights: the student's own loss on all the captions, trusted only
+    where it gives the reference's loss (recorded in the bundle) on the untrained weights."""
+    vocab, D, W, H, cell_type, shapes = setup
+    own = ("%s.loss[%s]" % (MODEL, cell_type),)
+    model = build_model(ctx.student, vocab, D, W, H, cell_type, initial, dtype=np.float32)
+    start = float(run_loss(ctx.student, model, *everything, shapes, own)[0])
+    want = float(ctx.recorded("initial loss"))
+    ctx.student.set_items(model, "params", trained)
+    final = float(run_loss(ctx.student, model, *everything, shapes, own)[0])
+    ctx.details["got"] = (reported + "loss of the untrained weights on all %d captions: %.7g with your loss, %.7g "
+                          "with the reference's (recorded in the answer bundle)\nloss of the trained weights on all "
+                          "%d captions, measured with your loss: %.4f"
+                          % (OVERFIT["max_train"], start, want, OVERFIT["max_train"], final))
+    disagreement = abs(start - want) / max(abs(want), 1e-12)
+    if not disagreement <= OWN_LOSS_AGREEMENT:
+        raise CheckFailure("self-check cannot measure the trained weights with your loss: on the untrained weights "
+                           "it gives %.7g where the reference's gives %.7g (recorded in the answer bundle). Fix loss "
+                           "first (its notebook and hidden checks say how); the instructor's grading measures the "
+                           "trained weights with the reference's loss" % (start, want))
+    return Outcome(final, "final loss %.4f (self-check: measured with your own loss, which gives the reference's "
+                   "on the untrained weights; the instructor's grading measures it with the reference's loss)" % final)
 
