@@ -28,7 +28,7 @@ def by_id(report: dict) -> dict[str, dict]:
 # ------------------------------------------------------------------------------------------ full marks
 
 
-@pytest.mark.parametrize("seed", ["11", "12"])
+@pytest.mark.parametrize("seed", ["11", pytest.param("12", marks=pytest.mark.slow)])
 def test_reference_and_keras2_style_code_score_full_marks(seed, tmp_path):
     keras2 = write_submission(tmp_path / "keras2", files={"gan_tf.py": KERAS2_2020})
     reports = grade([ROOT / "reference", keras2], tmp_path / "out", "--seed", seed, "--only", "gans", "--jobs", "2")

@@ -232,7 +232,9 @@ def test_the_search_finds_solutions_renamed_inlined_or_in_methods(tmp_path):
     with zipfile.ZipFile(archive, "w") as z:
         for name, text in planted.items():
             z.writestr(name, text)
-    flagged = {leak.file: str(leak) for leak in leaks.scan_wheel(archive, found)}
+    flagged: dict[str, str] = {}
+    for leak in leaks.scan_wheel(archive, found):
+        flagged[leak.file] = flagged.get(leak.file, "") + str(leak) + "\n"
     assert set(flagged) == {"pkg/renamed.py", "pkg/method.py", "pkg/mistakes.py"}
     assert "rnn_layers.rnn_step_forward" in flagged["pkg/renamed.py"]
     assert "CaptioningRNN.loss" in flagged["pkg/method.py"]

@@ -148,7 +148,7 @@ def grade_reference_and_2020(tmp_path: Path, seed: int) -> dict[str, dict]:
     return grade([ROOT / "reference", sub], tmp_path / "out", "--seed", str(seed), "--only", EXERCISES)
 
 
-@pytest.mark.parametrize("seed", [5, 2026])
+@pytest.mark.parametrize("seed", [5, pytest.param(2026, marks=pytest.mark.slow)])
 def test_reference_and_a_2020_solution_score_full_marks(tmp_path, seed):
     reports = grade_reference_and_2020(tmp_path, seed)
     for name in ("reference", "solution_2020"):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
+from exercises.assignment import RUNTIMES
 from exercises.vision.common import scalar
 from exercises.vision.misconceptions import MISCONCEPTIONS
 from grader.checks import CheckFailure
@@ -49,7 +50,7 @@ EXPECTED = {
 def raised() -> dict[str, str]:
     """``"Type: message"`` of each exception, cut by the worker and shortened by the runner as a student's is."""
     run = subprocess.run([sys.executable, "-c", RAISING], capture_output=True, text=True, timeout=300,
-                         env=worker_env("tensorflow"), cwd=ROOT)
+                         env=worker_env(RUNTIMES["tensorflow"]), cwd=ROOT)
     assert run.returncode == 0, run.stderr[-2000:]
     texts = json.loads(run.stdout.strip().splitlines()[-1])
     return {name: "%s: %s" % (kind, short_message(head_and_tail(message))) for name, (kind, message) in texts.items()}
