@@ -130,7 +130,13 @@ MUTANTS = {  # name: (student file, old, new[, old, new ...], --only selection, 
 }
 
 
-@pytest.mark.parametrize("name", sorted(MUTANTS))
+SLOW_MUTANTS = {"g_loss_detached", "dc_discriminator_takes_images", "d_loss_halved", "leaky_relu_is_relu",
+                "ls_losses_without_half", "g_loss_saturating", "discriminator_narrow", "dc_discriminator_small_dense"}
+"""Mutants that need the GAN training runs (10-20 s each): graded with ``-m slow`` (``.ci/run`` runs both)."""
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_MUTANTS else n
+                                  for n in sorted(MUTANTS)])
 def test_mutant_fails_exactly_its_checks(name, tmp_path):
     path, *edits, only, expected = MUTANTS[name]
     text = (REF / path).read_text()

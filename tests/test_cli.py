@@ -97,6 +97,7 @@ def without_durations(report: dict) -> dict:
     return report
 
 
+@pytest.mark.slow  # the whole captioning part twice (20 s); test_determinism diffs a TF submission by default
 def test_same_seed_same_report(samples, tmp_path):
     args = ("--seed", "99", "--only", "rnn_layers.rnn_backward,classifiers.rnn.CaptioningRNN.loss[rnn]")
     first = grade([samples / "bug_rnn_backward_no_carry"], tmp_path / "1", *args)

@@ -162,8 +162,7 @@ def test_every_misconception_has_a_sample():
 
 
 DEFAULT_RUN = {"bug_embedding_no_add_at", "bug_rnn_tanh_exp", "bug_lstm_gate_order", "bug_d_loss_labels_other_batch",
-               "bug_noise_zero_one", "bug_loss_log_sigmoid", "bug_tv_loop", "bug_gram_batch_axis",
-               "bug_saliency_watch_numpy"}
+               "bug_noise_zero_one", "bug_tv_loop"}
 """The samples diagnosed by the default test run (each way of recognising a mistake: declared by the check, read
 from an exception, a wrong implementation rerun); the rest run with ``-m slow`` (``.ci/run`` runs both)."""
 

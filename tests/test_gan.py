@@ -28,7 +28,8 @@ def by_id(report: dict) -> dict[str, dict]:
 # ------------------------------------------------------------------------------------------ full marks
 
 
-@pytest.mark.parametrize("seed", ["11", pytest.param("12", marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", ["11", "12"])
 def test_reference_and_keras2_style_code_score_full_marks(seed, tmp_path):
     keras2 = write_submission(tmp_path / "keras2", files={"gan_tf.py": KERAS2_2020})
     reports = grade([ROOT / "reference", keras2], tmp_path / "out", "--seed", seed, "--only", "gans", "--jobs", "2")
@@ -99,6 +100,7 @@ def test_an_unbuilt_model_is_built_first_and_the_message_says_so(tmp_path):
     assert "267,009 parameters" in message and "no weights before its first call" in message
 
 
+@pytest.mark.slow  # three training runs on the given file (12 s)
 def test_mnist_option_trains_on_the_given_file(tmp_path):
     digits = (load_bundled_digits()[0][:300].reshape(-1, 28, 28) * 255).astype(np.uint8)
     path = tmp_path / "mnist.npz"

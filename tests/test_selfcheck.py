@@ -115,9 +115,9 @@ def test_a_bundle_of_an_older_schema_is_refused_in_one_line(tmp_path):
     assert "grader.bundle/1" in proc.stderr and "grader bundle" in proc.stderr
 
 
-@pytest.mark.parametrize("sample", ["reference", "skeleton", "bug_lstm_gate_order", "bug_start_in_column0",
-                                    "bug_rnn_backward_no_carry", "bug_embedding_no_add_at", "bug_lstm_mutates_dnext_c",
-                                    "bug_tanh_projection"])
+@pytest.mark.parametrize("sample", ["reference", *(pytest.param(s, marks=pytest.mark.slow) for s in (
+    "skeleton", "bug_lstm_gate_order", "bug_start_in_column0", "bug_rnn_backward_no_carry", "bug_embedding_no_add_at",
+    "bug_lstm_mutates_dnext_c", "bug_tanh_projection"))])
 def test_self_check_agrees_with_the_instructor_on_public_checks(samples, bundle, sample, tmp_path):
     out = tmp_path / "self"
     proc = self_check(samples / sample, bundle, "--only", CAPTIONING, "--out", str(out))
@@ -162,6 +162,7 @@ VISION_SAMPLES = {"reference": V + "make_fooling_image," + STYLE_RUNS, "bug_fool
 """Samples and the checks they are self-checked on (the fooling and style runs they fail for the instructor)."""
 
 
+@pytest.mark.slow  # about 3.5 min: a vision bundle, then six samples graded twice
 def test_fooling_and_style_runs_are_judged_in_self_check_as_the_instructor_does(samples, vision_bundle, tmp_path):
     runs = ",".join(sorted(RUNS - {M + "loss[rnn]/overfit", M + "loss[lstm]/overfit"}))
     instructor = grade([samples / s for s in VISION_SAMPLES], tmp_path / "instructor", "--seed", "231", "--only", runs)

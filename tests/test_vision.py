@@ -94,6 +94,7 @@ def test_checkpoint_written_as_the_course_did_loads(probe, tmp_path):
         probe.call("vision_probe.load_checkpoint", str(other))
 
 
+@pytest.mark.slow  # a checkpoint written and graded with (16 s)
 def test_squeezenet_weights_option_grades_with_the_checkpoint(probe, tmp_path):
     from exercises.assignment import ASSIGNMENT
     from exercises.vision.options import _weights
@@ -148,7 +149,8 @@ def grade_reference_and_2020(tmp_path: Path, seed: int) -> dict[str, dict]:
     return grade([ROOT / "reference", sub], tmp_path / "out", "--seed", str(seed), "--only", EXERCISES)
 
 
-@pytest.mark.parametrize("seed", [5, pytest.param(2026, marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [5, 2026])
 def test_reference_and_a_2020_solution_score_full_marks(tmp_path, seed):
     reports = grade_reference_and_2020(tmp_path, seed)
     for name in ("reference", "solution_2020"):
