@@ -162,6 +162,7 @@ def test_reference_and_a_2020_solution_score_full_marks(tmp_path, seed):
 
 
 @pytest.mark.slow
+@pytest.mark.sweep  # about 15 min on 2 cores: run by hand (pytest -m sweep), not by .ci/run
 def test_reference_and_a_2020_solution_score_full_marks_on_20_seeds(tmp_path):
     seeds = [3000 + 7919 * i for i in range(20)]
     with ThreadPoolExecutor(2) as pool:
