@@ -8,6 +8,7 @@ import os
 import secrets
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -229,7 +230,8 @@ def _grade(pm, args, assignment: Assignment) -> int:
     gradebook_path = args.gradebook or args.out / "gradebook.sqlite"
     gradebook_path.parent.mkdir(parents=True, exist_ok=True)
     cluster = _cluster(args.scheduler, config) if args.scheduler else None
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    in_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
     try:
         with Gradebook(gradebook_path) as gradebook:
             stored = gradebook.seed(lambda: config.seed)
@@ -244,7 +246,8 @@ def _grade(pm, args, assignment: Assignment) -> int:
               "continue", file=sys.stderr)
         return 130
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
         if cluster is not None:
             cluster.close()
     if run.interrupted:

@@ -121,3 +121,21 @@ def test_check_exit_codes_and_junit(samples, tmp_path):
     assert bad.returncode == 1
     assert "FAIL" in bad.stdout and "rnn_backward/numeric-gradient" in bad.stdout
     assert ET.parse(tmp_path / "bad.xml").getroot().find("testsuite").get("failures") == "2"
+
+
+def test_grade_runs_from_a_thread_other_than_the_main_one(samples, tmp_path):
+    """``main`` called from worker threads (a test's or a tool's pool): SIGTERM's handler is the main thread's
+    business only."""
+    import threading
+
+    from grader.cli import main
+
+    codes = []
+    threads = [threading.Thread(target=lambda seed=seed: codes.append(main(
+        ["grade", str(samples / "reference"), "--out", str(tmp_path / str(seed)), "--seed", str(seed),
+         "--only", "rnn_layers.rnn_step_forward"]))) for seed in (3, 4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [0, 0]
