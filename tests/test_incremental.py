@@ -185,12 +185,18 @@ SLOW_STEP = REFERENCE_LAYERS.replace(
     "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n    import time; time.sleep(0.8)\n", 1)
 
 
+def default_sigint() -> None:
+    """Ctrl-C as in a terminal, even when the tests run as a background job (which ignores SIGINT, and so
+    would the grader: Python installs its KeyboardInterrupt handler only where SIGINT is not ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_until_graded(subs: Path, out: Path, graded: int, sig: int) -> tuple[int, str]:
     """Start ``grader grade`` as a process, send ``sig`` once ``graded`` submissions are recorded and a
     check of the next one is running; its exit code and output."""
     proc = subprocess.Popen([sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out), "--only",
                              "rnn_layers.rnn_step_forward/hidden"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True, preexec_fn=default_sigint)
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline and proc.poll() is None:
