@@ -3,8 +3,9 @@
 For each failing check of a function at fault, in order: a misconception the check recognised itself; one
 whose exception signature matches what the student's code raised; else every catalogued wrong
 implementation of that function runs the check again in a trusted worker (never the student's), and the
-one whose answers equal the student's answers, request by request, is the diagnosis (the closest if
-several do). Only failing checks cost anything, within a time budget per submission.
+one whose answers equal the student's answers, request by request, and that fails the check too, is the
+diagnosis (the closest if several do). A run stops at its first answer that rules the match out. Only
+failing checks cost anything, within a time budget per submission.
 """
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ from grader.checks import Check
 from grader.localization import Fault
 from grader.misconceptions import Misconception, distance
 
-Rerun = Callable[[Check, Misconception, float], "list[tuple[str, Any]] | None"]
-"""``rerun(check, misconception, timeout)``: the transcript of the check run with the misconception standing in
-for its function (None if it could not run)."""
+Rerun = Callable[[Check, "Misconception | None", float, "list[tuple[str, Any]]", float],
+                 "list[tuple[str, Any]] | None"]
+"""``rerun(check, misconception, timeout, student_transcript, tolerance)``: the transcript of the check run with
+the misconception standing in for its function (``None``: the reference's own run); None if it could not run,
+if it stopped once its answers could no longer match the student's within ``tolerance``
+(``MatchingTranscript``), or if the misconception passes the check."""
 
 LONG_CHECK_FACTOR = 1.0
 """Checks with a larger timeout factor (training runs) are only tried for misconceptions that name them."""
@@ -64,8 +68,21 @@ class Diagnoser:
             if self.rerun is None or left <= 0:
                 break
             self.tried += 1
-            theirs = self.rerun(check, m, left)
+            theirs = self.rerun(check, m, left, evidence.transcript, m.tolerance)
             gap = distance(evidence.transcript, theirs) if theirs is not None else None
             if gap is not None and gap <= m.tolerance and (best is None or gap < best[0]):
                 best = (gap, m)
-        return best[1] if best else None
+        if best is None or self.indistinct(check, evidence, best[1].tolerance):
+            return None
+        return best[1]
+
+    def indistinct(self, check: Check, evidence: Evidence, tolerance: float) -> bool:
+        """Whether the reference's own run of the check answers what the student's code answered, within
+        ``tolerance``: then the answers cannot tell one mistake from another (a gradient check whose model has
+        zero biases sees no difference between leaving ``b`` out and adding ``2 * b``), and the check
+        diagnoses nothing. Asked only once a misconception matches, and usually settled at the first answer,
+        where the student's code went wrong; without the time to ask, the answer is yes (name no mistake)."""
+        left = self.deadline - time.monotonic()
+        if self.rerun is None or left <= 0:
+            return True
+        return self.rerun(check, None, left, evidence.transcript, tolerance) is not None

@@ -82,14 +82,45 @@ def distance(ours: list[tuple[str, Any]], theirs: list[tuple[str, Any]]) -> floa
     if len(ours) != len(theirs):
         return None
     worst = 0.0
-    for (kind_a, a), (kind_b, b) in zip(ours, theirs):
-        if kind_a != kind_b:
-            return None
-        d = (0.0 if a == b else None) if kind_a == "raise" else value_distance(a, b)
+    for a, b in zip(ours, theirs):
+        d = answer_distance(a, b)
         if d is None:
             return None
         worst = max(worst, d)
     return worst
+
+
+def answer_distance(ours: tuple[str, Any], theirs: tuple[str, Any]) -> float | None:
+    """How far apart two answers to one request are (``("ok", value)`` or ``("raise", type name)``)."""
+    (kind_a, a), (kind_b, b) = ours, theirs
+    if kind_a != kind_b:
+        return None
+    return (0.0 if a == b else None) if kind_a == "raise" else value_distance(a, b)
+
+
+class CannotMatch(Exception):
+    """A misconception's run has answered something the student's code did not: it cannot be the diagnosis."""
+
+
+class MatchingTranscript(list):
+    """A misconception run's transcript that stops the run (``CannotMatch``) at the first answer that rules
+    the match out: one past the student's last, or one farther than ``tolerance`` from the student's answer to
+    the same request. A long check (a style-transfer loop) is then not run to the end for nothing; whatever
+    ends early would not have matched anyway."""
+
+    def __init__(self, student: list[tuple[str, Any]], tolerance: float):
+        super().__init__()
+        self.student = student
+        self.tolerance = tolerance
+        self.ruled_out = False
+
+    def append(self, answer: tuple[str, Any]) -> None:
+        i = len(self)
+        super().append(answer)
+        gap = answer_distance(self.student[i], answer) if i < len(self.student) else None
+        if gap is None or not gap <= self.tolerance:
+            self.ruled_out = True
+            raise CannotMatch("answer %d rules the misconception out" % (i + 1))
 
 
 def value_distance(a: Any, b: Any) -> float | None:

@@ -26,7 +26,7 @@ from grader.bundle import NotInBundle
 from grader.diagnosis import Diagnoser, Evidence
 from grader.localization import FAILING, Fault, Localizer, involved, listing
 from grader.memo import Diverged, MemoizingExecutor, ReferenceMemo
-from grader.misconceptions import Misconception
+from grader.misconceptions import MatchingTranscript, Misconception
 from grader.runtimes import worker_env
 from grader.sandbox import Sandbox, hidden_paths
 from grader.slots import claim_slot
@@ -261,10 +261,12 @@ class Grader:
                     found[check.id] = m
         return found
 
-    def misconception_transcript(self, check: Check, misconception: Misconception, timeout: float
-                                 ) -> list[tuple[str, Any]] | None:
+    def misconception_transcript(self, check: Check, misconception: Misconception | None, timeout: float,
+                                 student: list[tuple[str, Any]], tolerance: float) -> list[tuple[str, Any]] | None:
         """What a trusted worker of the project's own code answers when the check runs with the misconception
-        standing in for its function (the student's code plays no part)."""
+        standing in for its function (with ``None``, the reference's own; the student's code plays no part).
+        None once an answer differs from the ``student`` transcript's by more than ``tolerance`` (the run stops
+        there), and None if a misconception passes the check (it cannot be why the student's code fails it)."""
         exercise = next(ex for ex in self.exercises if check in ex.checks)
         if exercise.runtime not in self.misconception_workers:
             self.misconception_workers[exercise.runtime] = Executor(
@@ -272,8 +274,9 @@ class Grader:
                 env=worker_env(self.assignment.runtime(exercise.runtime)),
                 stats=self.reference_stats)
         executor = self.misconception_workers[exercise.runtime]
-        executor.substitution = {substitution_path(misconception.function): misconception.implementation}
-        executor.transcript = []
+        executor.substitution = (
+            {substitution_path(misconception.function): misconception.implementation} if misconception else None)
+        executor.transcript = matching = MatchingTranscript(student, tolerance)
         ctx = CheckContext(check, self.config, executor, self.reference(exercise.runtime),
                            self.fixtures.get(exercise.id, {}))
         try:
@@ -282,7 +285,11 @@ class Grader:
         finally:
             executor.substitution = executor.transcript = None
             executor.stdout.clear()
-        return None if outcome.message.startswith("internal grader error") else transcript
+        if matching.ruled_out or outcome.message.startswith("internal grader error"):
+            return None
+        if misconception is not None and outcome.status == "passed":
+            return None
+        return transcript
 
     def localize(self, submission: Submission, scratch: Path, results: dict[str, CheckResult],
                  checks: list[Check]) -> dict[str, Fault]:
@@ -421,6 +428,8 @@ def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluati
         ctx.details.clear()
         ctx.artifacts.clear()
         ctx.student.stdout.clear()
+        if ctx.student.transcript is not None:  # the evidence is the transcript of the run that counts
+            ctx.student.transcript.clear()
         return _evaluate(ctx, timeout, quiet)
 
 

@@ -1,6 +1,7 @@
 """Known mistakes: the catalogue, comparing two runs' answers, and the hook a course uses to add its own."""
 from __future__ import annotations
 
+import os
 import sysconfig
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from conftest import ROOT, grade, write_submission
 from grader import hookimpl
-from grader.misconceptions import Misconception, catalog, distance, value_distance
+from grader.misconceptions import CannotMatch, MatchingTranscript, Misconception, catalog, distance, value_distance
 from grader.runner import short_message
 from grader.worker.protocol import Handle
 
@@ -54,10 +55,14 @@ COURSE_MISTAKE = Misconception(
     "your rnn_step_forward leaves out the bias b", "add b inside the tanh",
     implementation="course_mistakes_for_tests:rnn_step_forward_no_bias")
 COURSE_MODULE = '''
+import os
+
 import numpy as np
 
 
 def rnn_step_forward_no_bias(x, prev_h, Wx, Wh, b):
+    with open(os.path.join(os.path.dirname(__file__), "calls.log"), "a") as log:
+        log.write("call\\n")
     next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh))
     return next_h, (x, prev_h, Wx, Wh, next_h)
 '''
@@ -68,9 +73,11 @@ def installed_course_module(tmp_path_factory):
     """The course's module of wrong implementations, importable by workers as an installed pack's would be."""
     folder = tmp_path_factory.mktemp("course")
     (folder / "course_mistakes_for_tests.py").write_text(COURSE_MODULE)
+    (folder / "calls.log").touch()
+    os.chmod(folder / "calls.log", 0o666)  # the wrong implementation counts its calls there
     pth = Path(sysconfig.get_paths()["purelib"]) / "course_mistakes_for_tests.pth"
     pth.write_text(str(folder) + "\n")
-    yield
+    yield folder
     pth.unlink()
 
 
@@ -85,14 +92,20 @@ OTHER_BUG = ("    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)\n", "    next
 REF = (ROOT / "reference" / "cs231n" / "rnn_layers.py").read_text()
 
 
-def grade_with_pack(tmp_path, name, edit, monkeypatch):
+SCALED = ("    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)\n",
+          "    next_h = 1.01 * np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)\n")
+MODEL_GRADIENT_CHECK = "classifiers.rnn.CaptioningRNN.loss[rnn]/numeric-gradient"
+ONLY_WITH_MODEL_GRADIENT = "rnn_layers.rnn_step_forward,%s" % MODEL_GRADIENT_CHECK
+
+
+def grade_with_pack(tmp_path, name, edit, monkeypatch, only="rnn_layers.rnn_step_forward"):
     import grader.cli
     import grader.plugins
 
     original = grader.plugins.get_plugin_manager
     monkeypatch.setattr(grader.cli, "get_plugin_manager", lambda **kw: original(extra_plugins=[CoursePack()], **kw))
     sub = write_submission(tmp_path / name, rnn_layers=REF.replace(*edit) if edit else None)
-    return grade([sub], tmp_path / "out", "--seed", "5", "--only", "rnn_layers.rnn_step_forward")[name]
+    return grade([sub], tmp_path / "out", "--seed", "5", "--only", only)[name]
 
 
 def diagnoses(report) -> set:
@@ -106,6 +119,57 @@ def test_a_course_misconception_is_recognised_on_its_mistake_only(tmp_path, monk
     assert failed and all(c["message"].startswith("Your rnn_step_forward leaves out the bias b: add b") for c in failed)
     assert diagnoses(grade_with_pack(tmp_path / "2", "other", OTHER_BUG, monkeypatch)) == set()
     assert diagnoses(grade_with_pack(tmp_path / "3", "correct", None, monkeypatch)) == set()
+
+
+def test_a_check_that_cannot_tell_mistakes_apart_diagnoses_none(tmp_path, monkeypatch, installed_course_module):
+    """The model's gradient check has zero biases: adding ``2 * b`` answers what leaving ``b`` out (or the
+    reference) answers, so that check must not name either mistake."""
+    report = grade_with_pack(tmp_path, "other", OTHER_BUG, monkeypatch, ONLY_WITH_MODEL_GRADIENT)
+    assert MODEL_GRADIENT_CHECK in {c["id"] for c in report["checks"] if c["status"] == "failed"}
+    assert diagnoses(report) == set()
+
+
+class NeverRuledOut(MatchingTranscript):
+    """The same rule without the early stop: the run goes on to the end, then counts as not matching."""
+
+    def append(self, answer):
+        try:
+            super().append(answer)
+        except CannotMatch:
+            pass
+
+
+def test_a_misconception_run_stops_at_its_first_answer_that_cannot_match(tmp_path, monkeypatch,
+                                                                         installed_course_module):
+    """The model's gradient check asks for many losses: a misconception whose first loss differs from the
+    student's is ruled out there, without computing the others."""
+    import grader.runner
+
+    calls = installed_course_module / "calls.log"
+    report = grade_with_pack(tmp_path, "scaled", SCALED, monkeypatch, ONLY_WITH_MODEL_GRADIENT)
+    assert MODEL_GRADIENT_CHECK in {c["id"] for c in report["checks"] if c["status"] == "failed"}
+    assert diagnoses(report) == set()
+    stopped_early = len(calls.read_text().splitlines())
+    calls.write_text("")
+    monkeypatch.setattr(grader.runner, "MatchingTranscript", NeverRuledOut)
+    assert diagnoses(grade_with_pack(tmp_path / "2", "scaled", SCALED, monkeypatch, ONLY_WITH_MODEL_GRADIENT)) == set()
+    assert 0 < stopped_early < len(calls.read_text().splitlines()) / 4
+
+
+def test_a_matching_transcript_rules_a_misconception_out_at_the_first_answer_too_far_or_too_many():
+    student = [("ok", np.array([1.0, 2.0])), ("raise", "ValueError")]
+    close = MatchingTranscript(student, tolerance=1e-4)
+    close.append(("ok", np.array([1.0, 2.00001])))
+    close.append(("raise", "ValueError"))
+    assert not close.ruled_out and distance(student, close) <= 1e-4
+    with pytest.raises(CannotMatch):
+        close.append(("ok", None))  # one answer more than the student gave
+    for wrong in [("ok", np.array([1.0, 2.1])), ("raise", "TypeError"), ("ok", np.ones(3))]:
+        far = MatchingTranscript(student[:1] + [wrong], tolerance=1e-4)
+        far.append(student[0])
+        with pytest.raises(CannotMatch):
+            far.append(student[1])
+        assert far.ruled_out
 
 
 # ---- the captioning and GAN catalogues: exception signatures and the checks' own recognitions ----------------
