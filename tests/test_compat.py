@@ -190,6 +190,7 @@ TF_2020 = {  # correct TensorFlow 2.2-2.4 code: X += dX on the tf.Variable, Adam
 TF_CHECKS = "net_visualization_tensorflow.class_visualization_update_step/variable,gan_tf.get_solvers"
 
 
+@pytest.mark.slow  # about 20 s: two TensorFlow gradings
 def test_tensorflow_2020_code_passes_with_notes_and_fails_strict(tmp_path):
     sources = {"net_visualization_tensorflow.py": DATA / "net_visualization_keras2_2020.py",
                "gan_tf.py": DATA / "gan_tf_keras2_2020.py"}

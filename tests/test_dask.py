@@ -94,6 +94,7 @@ def test_the_cluster_grades_as_a_local_run(cluster, samples, tmp_path, capsys):
     assert (tmp_path / "remote" / "grades.csv").read_text().count("\n") == len(subs) + 1
 
 
+@pytest.mark.slow  # about 20 s: a batch on the cluster, a worker killed mid-run
 def test_a_lost_worker_loses_nothing_and_records_nothing_twice(cluster, tmp_path):
     slow = REFERENCE_LAYERS.replace("    next_h = np.tanh(x.dot(Wx)", "    import time\n    time.sleep(3)\n"
                                     "    next_h = np.tanh(x.dot(Wx)", 1)

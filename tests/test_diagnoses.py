@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import grade, load_make_buggy
+from conftest import BatchGrader, grade, load_make_buggy, selected_params
 from grader.config import GradingConfig
 from grader.plugins import get_plugin_manager
 from grader.session import collect_misconceptions
@@ -167,11 +167,20 @@ DEFAULT_RUN = {"bug_embedding_no_add_at", "bug_rnn_tanh_exp", "bug_lstm_gate_ord
 from an exception, a wrong implementation rerun); the rest run with ``-m slow`` (``.ci/run`` runs both)."""
 
 
+@pytest.fixture(scope="module")
+def batch_reports(samples, request, tmp_path_factory) -> BatchGrader:
+    def options(sample: str) -> tuple[str, ...]:
+        return ("--only", ONLY[sample], *(("--strict-env",) if sample in STRICT_ENV else ()))
+
+    return BatchGrader(samples, lambda: tmp_path_factory.mktemp("batch"),
+                       selected_params(request, "test_a_sample_gets_exactly_its_own_diagnosis", "sample"), options,
+                       "--seed", SEED)
+
+
 @pytest.mark.parametrize("sample", [s if s in DEFAULT_RUN else pytest.param(s, marks=pytest.mark.slow)
                                     for s in sorted(EXPECTED_DIAGNOSES)])
-def test_a_sample_gets_exactly_its_own_diagnosis(samples, sample, tmp_path):
-    strict = ("--strict-env",) if sample in STRICT_ENV else ()
-    report = grade([samples / sample], tmp_path, "--seed", SEED, "--only", ONLY[sample], *strict)[sample]
+def test_a_sample_gets_exactly_its_own_diagnosis(sample, batch_reports):
+    report = batch_reports(sample)
     assert diagnosed(report) == EXPECTED_DIAGNOSES[sample]
     for check in report["checks"]:
         if check["id"] in EXPECTED_DIAGNOSES[sample]:
@@ -179,6 +188,7 @@ def test_a_sample_gets_exactly_its_own_diagnosis(samples, sample, tmp_path):
             assert check["message"].startswith(sentence[0].upper() + sentence[1:])  # the failure's first line
 
 
+@pytest.mark.slow
 def test_the_reference_gets_no_diagnosis(samples, tmp_path):
     selection = ",".join(sorted(set(ONLY.values())))
     report = grade([samples / "reference"], tmp_path, "--seed", SEED, "--only", selection)["reference"]

@@ -58,6 +58,7 @@ BUILT_IN_LEAKY_RELUS = {  # TensorFlow's own: alpha held as a float32 attribute;
 }
 
 
+@pytest.mark.slow
 def test_tensorflows_own_leaky_relu_passes_the_notebook_check(tmp_path):
     """rel_error 1.1e-8 (tf.nn.leaky_relu) and 3.9e-8 (the Keras layer) on the notebook's float64 input: float32
     rounding, within the check's float32-aware threshold; a wrong leaky_relu still fails (test_check_sensitivity)."""

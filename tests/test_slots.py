@@ -84,6 +84,7 @@ def test_slots_hold_distinct_user_ids_until_released():
         second.release()
 
 
+@pytest.mark.slow  # about 20 s: two slots graded while one forks without end
 @pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader runs workers as other users")
 def test_a_fork_bomb_in_one_slot_does_not_starve_the_other(tmp_path, bwrap_only):
     """Two submissions at once (two slots): one forks until refused and keeps its children for a while, the other

@@ -20,8 +20,8 @@ from grader.bundle import load_bundle
 
 STUDENT_FILES = ("rnn_layers.py", "classifiers/rnn.py", "net_visualization_tensorflow.py",
                  "style_transfer_tensorflow.py", "gan_tf.py")
-QUICK_SAMPLES = ("reference", "bug_rnn_tanh_exp")
-"""The samples compared in the default run (numpy exercises: seconds each); the slow sweep takes them all."""
+QUICK_SAMPLES = ("reference", pytest.param("bug_rnn_tanh_exp", marks=pytest.mark.slow))
+"""The samples compared with the captioning bundle (the default run takes the reference)."""
 
 
 def dist(out: Path, *args: str) -> Path:
@@ -131,19 +131,43 @@ def test_the_student_package_gives_the_verdicts_of_check_with_answers(venv, capt
     assert verdicts(tmp_path / "student", sample) == verdicts(tmp_path / "instructor", sample)
 
 
+FULL_PACKAGE_SAMPLES = {
+    "reference": None,  # every check of every exercise
+    "bug_style_loss_gram_of_targets": "style_transfer",  # the style runs, judged without the reference
+}
+"""What the slow test compares through a full student package (every sample: ``-m sweep``)."""
+
+
+def compare_with_instructor(venv: Path, bundle: Path, sample: Path, tmp_path: Path, *args: str) -> None:
+    mine = student_check(venv, sample, tmp_path / "student", *args)
+    theirs = instructor_check(sample, bundle, tmp_path / "instructor", *args)
+    assert mine.returncode == theirs.returncode, sample.name + mine.stderr + theirs.stderr
+    assert verdicts(tmp_path / "student", sample.name) == verdicts(tmp_path / "instructor", sample.name), sample.name
+
+
 @pytest.mark.slow
+def test_a_full_student_package_gives_the_verdicts_of_check_with_answers_on_every_exercise(samples, tmp_path):
+    """``grader dist`` making its own bundle (every exercise), installed alone."""
+    wheel = dist(tmp_path / "dist")
+    venv = make_venv(tmp_path / "venv", wheel)
+    bundle = tmp_path / "answers.npz"
+    with zipfile.ZipFile(wheel) as z:
+        bundle.write_bytes(z.read("grader/answers/answers.npz"))
+    for sample, exercise in FULL_PACKAGE_SAMPLES.items():
+        compare_with_instructor(venv, bundle, samples / sample, tmp_path, *(["--only", exercise] if exercise else []))
+
+
+@pytest.mark.slow
+@pytest.mark.sweep
 def test_every_sample_gets_the_same_verdicts_from_a_full_student_package(samples, tmp_path):
-    """``grader dist`` making its own bundle (every exercise), installed alone; every sample, every check."""
+    """Every sample, every check (about two hours on two cores: run by hand with ``-m sweep``)."""
     wheel = dist(tmp_path / "dist")
     venv = make_venv(tmp_path / "venv", wheel)
     bundle = tmp_path / "answers.npz"
     with zipfile.ZipFile(wheel) as z:
         bundle.write_bytes(z.read("grader/answers/answers.npz"))
     for sample in sorted(p.name for p in samples.iterdir()):
-        mine = student_check(venv, samples / sample, tmp_path / "student")
-        theirs = instructor_check(samples / sample, bundle, tmp_path / "instructor")
-        assert mine.returncode == theirs.returncode, sample
-        assert verdicts(tmp_path / "student", sample) == verdicts(tmp_path / "instructor", sample), sample
+        compare_with_instructor(venv, bundle, samples / sample, tmp_path)
 
 
 # ------------------------------------------------------------------------------------------ no solutions
