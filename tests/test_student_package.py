@@ -78,6 +78,27 @@ def verdicts(out: Path, sample: str) -> dict[str, tuple[str, float, str]]:
 
 # ------------------------------------------------------------------------------------------ installed alone
 
+def compare_with_instructor(venv: Path, bundle: Path, sample: Path, tmp_path: Path, *args: str) -> int:
+    """Check ``sample`` with the installed student package and with ``--answers bundle``: the same exit code
+    (returned) and the same verdicts."""
+    mine = student_check(venv, sample, tmp_path / "student", *args)
+    theirs = instructor_check(sample, bundle, tmp_path / "instructor", *args)
+    assert mine.returncode == theirs.returncode, sample.name + mine.stderr + theirs.stderr
+    assert verdicts(tmp_path / "student", sample.name) == verdicts(tmp_path / "instructor", sample.name), sample.name
+    return mine.returncode
+
+
+def full_student_package(tmp_path: Path) -> tuple[Path, Path]:
+    """``grader dist`` making its own bundle (every exercise), installed alone: the venv, and the bundle it
+    ships (for ``--answers``)."""
+    wheel = dist(tmp_path / "dist")
+    venv = make_venv(tmp_path / "venv", wheel)
+    bundle = tmp_path / "answers.npz"
+    with zipfile.ZipFile(wheel) as z:
+        bundle.write_bytes(z.read("grader/answers/answers.npz"))
+    return venv, bundle
+
+
 
 def test_the_student_venv_cannot_reach_the_repository(venv, wheel):
     code = ("import importlib.util, grader, exercises, sys\n"
@@ -125,10 +146,8 @@ def test_instructor_commands_refuse_in_the_student_package(venv, samples, comman
 @pytest.mark.parametrize("sample", QUICK_SAMPLES)
 def test_the_student_package_gives_the_verdicts_of_check_with_answers(venv, captioning_bundle, samples, sample,
                                                                       tmp_path):
-    mine = student_check(venv, samples / sample, tmp_path / "student", "--only", CAPTIONING)
-    theirs = instructor_check(samples / sample, captioning_bundle, tmp_path / "instructor", "--only", CAPTIONING)
-    assert mine.returncode == theirs.returncode == (0 if sample == "reference" else 1), mine.stderr + theirs.stderr
-    assert verdicts(tmp_path / "student", sample) == verdicts(tmp_path / "instructor", sample)
+    code = compare_with_instructor(venv, captioning_bundle, samples / sample, tmp_path, "--only", CAPTIONING)
+    assert code == (0 if sample == "reference" else 1)
 
 
 FULL_PACKAGE_SAMPLES = {
@@ -138,21 +157,9 @@ FULL_PACKAGE_SAMPLES = {
 """What the slow test compares through a full student package (every sample: ``-m sweep``)."""
 
 
-def compare_with_instructor(venv: Path, bundle: Path, sample: Path, tmp_path: Path, *args: str) -> None:
-    mine = student_check(venv, sample, tmp_path / "student", *args)
-    theirs = instructor_check(sample, bundle, tmp_path / "instructor", *args)
-    assert mine.returncode == theirs.returncode, sample.name + mine.stderr + theirs.stderr
-    assert verdicts(tmp_path / "student", sample.name) == verdicts(tmp_path / "instructor", sample.name), sample.name
-
-
 @pytest.mark.slow
 def test_a_full_student_package_gives_the_verdicts_of_check_with_answers_on_every_exercise(samples, tmp_path):
-    """``grader dist`` making its own bundle (every exercise), installed alone."""
-    wheel = dist(tmp_path / "dist")
-    venv = make_venv(tmp_path / "venv", wheel)
-    bundle = tmp_path / "answers.npz"
-    with zipfile.ZipFile(wheel) as z:
-        bundle.write_bytes(z.read("grader/answers/answers.npz"))
+    venv, bundle = full_student_package(tmp_path)
     for sample, exercise in FULL_PACKAGE_SAMPLES.items():
         compare_with_instructor(venv, bundle, samples / sample, tmp_path, *(["--only", exercise] if exercise else []))
 
@@ -161,11 +168,7 @@ def test_a_full_student_package_gives_the_verdicts_of_check_with_answers_on_ever
 @pytest.mark.sweep
 def test_every_sample_gets_the_same_verdicts_from_a_full_student_package(samples, tmp_path):
     """Every sample, every check (about two hours on two cores: run by hand with ``-m sweep``)."""
-    wheel = dist(tmp_path / "dist")
-    venv = make_venv(tmp_path / "venv", wheel)
-    bundle = tmp_path / "answers.npz"
-    with zipfile.ZipFile(wheel) as z:
-        bundle.write_bytes(z.read("grader/answers/answers.npz"))
+    venv, bundle = full_student_package(tmp_path)
     for sample in sorted(p.name for p in samples.iterdir()):
         compare_with_instructor(venv, bundle, samples / sample, tmp_path)
 
