@@ -52,9 +52,17 @@ def reference_folder() -> Path | None:
     return Path(reference.__file__).resolve().parent
 
 
+def starter_folder() -> Path | None:
+    """The folder holding the skeleton students start from (``submissions/skeleton`` of this repository),
+    or None where the grader is installed without it."""
+    folder = Path(__file__).resolve().parents[1] / "submissions" / "skeleton"
+    return folder if (folder / "cs231n").is_dir() else None
+
+
 ASSIGNMENT = Assignment(package="cs231n", student_files=STUDENT_FILES, notebooks=NOTEBOOKS, questions=QUESTIONS,
                         runtimes=RUNTIMES, references=tuple(filter(None, [reference_folder()])),
-                        name="CS231n (Spring 2020) assignment 3, TensorFlow track")
+                        name="CS231n (Spring 2020) assignment 3, TensorFlow track",
+                        starters=tuple(filter(None, [starter_folder()])))
 
 
 @hookimpl

@@ -47,6 +47,9 @@ class Assignment:
     self-check package)."""
     name: str = ""
     """A name for people (``CS231n 2020 assignment 3``)."""
+    starters: tuple[Path, ...] = ()
+    """Folders that hold ``<package>/`` with the starter code students were given (the skeleton): what the
+    similarity search leaves out (``grader similarity``). The first holding a student file gives it."""
 
     @property
     def reference(self) -> Path | None:
@@ -80,7 +83,7 @@ def merge(parts: Iterable[Assignment | None]) -> Assignment:
         raise AssignmentError("plugins describe different assignments: %s" % ", ".join(p.package for p in bases))
     base = bases[0]
     out = Assignment(package=base.package, name=base.name)
-    student_files, notebooks, questions, runtimes, references = [], [], {}, {}, []
+    student_files, notebooks, questions, runtimes, references, starters = [], [], {}, {}, [], []
     for part in [base] + [p for p in parts if p is not base]:
         student_files += [f for f in part.student_files if f not in student_files]
         notebooks += [n for n in part.notebooks if n not in notebooks]
@@ -91,8 +94,9 @@ def merge(parts: Iterable[Assignment | None]) -> Assignment:
                 raise AssignmentError("two plugins define the runtime %r differently" % name)
             runtimes[name] = runtime
         references += [Path(r) for r in part.references if Path(r) not in references]
+        starters += [Path(s) for s in part.starters if Path(s) not in starters]
     return Assignment(out.package, tuple(student_files), tuple(notebooks), questions, runtimes, tuple(references),
-                      out.name)
+                      out.name, tuple(starters))
 
 
 _MERGED: dict[tuple[str, tuple[Path, ...]], Path] = {}

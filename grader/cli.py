@@ -1,9 +1,10 @@
 """The ``grader`` command: ``grade`` a class, ``check`` one submission, ``list`` the checks, ``bundle`` and
-``dist`` what students get."""
+``dist`` what students get, ``similarity`` for staff."""
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import os
 import secrets
 import signal
@@ -26,6 +27,15 @@ from grader.assignment import Assignment
 from grader.session import INSTRUCTOR_ONLY, answers_for, collect_assignment, collect_exercises, grade_all, make_bundle
 from grader.submission import UsageError, discover
 from grader.terminal import print_check_summary, print_exercise_list
+
+SIMILARITY = importlib.util.find_spec("grader.similarity") is not None
+"""The similarity search is the instructor's: the student package does not hold it, nor its options."""
+
+
+def similarity_defaults() -> tuple[float, int]:
+    from grader.similarity import THRESHOLD, TOP
+
+    return THRESHOLD, TOP
 
 
 def plugin_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -115,6 +125,26 @@ def build_parser(pm) -> argparse.ArgumentParser:
                             "NumPy, TensorFlow and Python removed (np.float, tf.Variable +=, ...)")
         pm.hook.grader_add_options(parser=p.add_argument_group("exercise options"))
 
+    if SIMILARITY:
+        grade.add_argument("--no-similarity", action="store_true",
+                           help="skip the class's similarity search (DIR/similarity.html, linked from the dashboard)")
+        similarity = sub.add_parser("similarity", help="find similar submissions, per function (staff only)",
+                                    description="Compare the student-written part of every function of every pair "
+                                                "of submissions, and with known solutions; write "
+                                                "DIR/similarity.json and DIR/similarity.html.")
+        similarity.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                                help="a submission folder (assignment3/), a zip of it, or a folder of many")
+        similarity.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the outputs go")
+        similarity.add_argument("--corpus", type=Path, metavar="DIR",
+                                help="a folder of known solutions (one sub-folder or zip each, named by it)")
+        similarity.add_argument("--starter", type=Path, metavar="DIR",
+                                help="the folder holding the starter code's package (default: the assignment's)")
+        threshold, top = similarity_defaults()
+        similarity.add_argument("--threshold", type=_fraction, default=threshold, metavar="T",
+                                help="flag pairs scoring T or more, 0..1 (default %(default)s)")
+        similarity.add_argument("--top", type=_positive_int, default=top, metavar="N",
+                                help="list N pairs at least, flagged or not (default %(default)s)")
+
     lst = sub.add_parser("list", help="list exercises and checks with their points")
     lst.add_argument("--only", action="append", default=[], metavar="IDS", help="restrict the listing")
     sub.add_parser("plugins", help="list the plugins with their versions and hooks",
@@ -137,6 +167,13 @@ def print_plugins(pm) -> None:
         print("%-40s %-10s %s%s" % (info.name, info.version, info.source, state))
         if info.loaded:
             print("    hooks: %s" % (", ".join(hooks_of(pm, info.name)) or "none"))
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -174,7 +211,8 @@ def _config(args: argparse.Namespace, out_dir: Path | None, assignment: Assignme
     only = tuple(i.strip() for group in getattr(args, "only", []) for i in group.split(",") if i.strip())
     reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout", "no_sandbox",
                 "answers", "summary", "localize_budget", "diagnose_budget", "gradebook", "force", "strict_env",
-                "plugins", "no_plugin_autoload", "plugins_in_use", "submission_timeout", "scheduler", "name"}
+                "plugins", "no_plugin_autoload", "plugins_in_use", "submission_timeout", "scheduler", "name",
+                "no_similarity"}
     options = {k: v for k, v in vars(args).items() if k not in reserved}
     seed = args.seed if getattr(args, "seed", None) is not None else secrets.randbelow(2**31)
     config = GradingConfig(seed=seed, timeout_s=getattr(args, "timeout", DEFAULT_TIMEOUT_S), only=only,
@@ -203,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         assignment = collect_assignment(pm)
         if args.command in ("grade", "bundle", "dist") and assignment.reference is None:
             raise UsageError(INSTRUCTOR_ONLY)
+        if args.command == "similarity":
+            return _similarity(args, assignment)
         if args.command == "list":
             config = _config(args, None, assignment)
             print_exercise_list(collect_exercises(pm, config))
@@ -229,6 +269,8 @@ def _grade(pm, args, assignment: Assignment) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     gradebook_path = args.gradebook or args.out / "gradebook.sqlite"
     gradebook_path.parent.mkdir(parents=True, exist_ok=True)
+    if SIMILARITY and not args.no_similarity:
+        _class_similarity(submissions, assignment, args.out)
     cluster = _cluster(args.scheduler, config) if args.scheduler else None
     in_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
     previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
@@ -277,6 +319,26 @@ def _cluster(address: str, config: GradingConfig):
 def _interrupt(signum, frame) -> None:
     """SIGTERM stops a batch as Ctrl-C does."""
     raise KeyboardInterrupt
+
+
+def _similarity(args, assignment: Assignment) -> int:
+    from grader.similarity.command import run
+
+    submissions = discover(args.paths, assignment)
+    written = run(submissions, assignment, args.out, corpus=args.corpus, starter=args.starter,
+                  threshold=args.threshold, top=args.top)
+    print(written.summary())
+    return 0
+
+
+def _class_similarity(submissions, assignment: Assignment, out: Path) -> None:
+    """The class's similarity search, before grading (the dashboard links its page); a failure is a warning."""
+    from grader.similarity.command import run
+
+    try:
+        print(run(submissions, assignment, out, dashboard=True).summary())
+    except UsageError as exc:
+        print("grader: note: no similarity search: %s" % exc, file=sys.stderr)
 
 
 def _bundle(pm, args, assignment: Assignment) -> int:
