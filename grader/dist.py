@@ -3,8 +3,9 @@
 It holds the grader, the built-in plugins' packages (the exercise checks) and the answer bundle (the
 reference's answers at the public seed and the provided modules), installed as ``grader/answers/``. It never
 holds the reference package, the catalogued misconceptions' wrong implementations (close to the
-solutions), nor tests. A generated project folder is built by ``pip wheel`` (setuptools); the wheel is then
-searched file by file (``grader.leaks``) and refused if any holds the body or a formula of a solution.
+solutions), the staff's similarity search (``grader.similarity``), nor tests. A generated project folder is
+built by ``pip wheel`` (setuptools); the wheel is then searched file by file (``grader.leaks``) and refused if
+any holds the body or a formula of a solution.
 
 Its distribution name is the instructor's with ``-selfcheck`` for ``-grader``; its version is the grader's
 with the bundle's checksum as local part (``0.1.0+3f9c2a41d0b7``), so that every report says which release
@@ -38,6 +39,10 @@ from grader.submission import UsageError
 STUDENT_REQUIREMENTS = {"tensorflow-cpu": "tensorflow"}
 """Requirements students get instead: Colab and macOS have ``tensorflow`` (the CPU-only wheel exists for
 Linux and Windows only, and would install a second TensorFlow next to Colab's)."""
+INSTRUCTOR_ONLY_PACKAGES = ("grader.similarity",)
+"""Packages of the grader that the student package leaves out: the similarity search is for staff."""
+INSTRUCTOR_ONLY_REQUIREMENTS = ("copydetect",)
+"""What only those packages need."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +106,10 @@ def _instructor_distribution() -> str:
 
 
 def _instructor_only_files(pm: pluggy.PluginManager, config: GradingConfig) -> set[Path]:
-    """Files that run only beside the reference: the misconceptions' wrong implementations."""
-    files = set()
+    """Files that run only beside the reference (the misconceptions' wrong implementations), and the staff's
+    packages."""
+    files = {path.resolve() for name in INSTRUCTOR_ONLY_PACKAGES
+             for path in Path(importlib.util.find_spec(name).origin).parent.rglob("*") if path.is_file()}
     for misconception in collect_misconceptions(pm, config).values():
         module = misconception.implementation.partition(":")[0]
         spec = importlib.util.find_spec(module) if module else None
@@ -146,6 +153,8 @@ def _requirements(instructor: str) -> list[str]:
         if "extra ==" in requirement.partition(";")[2]:
             continue
         name = re.match(r"[A-Za-z0-9._-]+", requirement).group(0)
+        if name.lower() in INSTRUCTOR_ONLY_REQUIREMENTS:
+            continue
         if name.lower() in STUDENT_REQUIREMENTS:
             requirement = STUDENT_REQUIREMENTS[name.lower()] + requirement[len(name):]
         out.append(requirement)

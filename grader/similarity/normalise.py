@@ -128,8 +128,9 @@ class Tokenizer:
 
     # -------------------------------------------------------------------------------------- expressions
 
-    def expr(self, node: ast.AST) -> list[Token]:
-        line = getattr(node, "lineno", 0)
+    def expr(self, node: ast.AST, at: int = 0) -> list[Token]:
+        """``node``'s tokens; ``at``: the line of the nearest node above that has one (operators do not)."""
+        line = getattr(node, "lineno", None) or at
         if isinstance(node, ast.Name):
             if not isinstance(node.ctx, ast.Load):
                 self.bound.add(node.id)
@@ -160,11 +161,11 @@ class Tokenizer:
             if isinstance(value, ast.expr_context):
                 continue
             if isinstance(value, ast.AST):
-                out += self.expr(value)
+                out += self.expr(value, line)
             elif isinstance(value, list):
                 for item in value:
                     if isinstance(item, ast.AST):
-                        out += self.expr(item)
+                        out += self.expr(item, line)
             elif isinstance(value, str) and name in ("attr", "name", "module"):
                 out.append((value, line))
         return out

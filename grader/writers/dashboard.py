@@ -212,8 +212,12 @@ def student_rows(reports: list[Report], checks: list[Rate]) -> list[dict[str, An
     return rows
 
 
-def render_dashboard(reports: list[Report], title: str = "Class dashboard") -> str:
-    """The whole page for ``reports`` (one per submission)."""
+SIMILARITY_PAGE = "similarity.html"
+"""The staff page of similar submissions (``grader similarity``), linked when it is beside the dashboard."""
+
+
+def render_dashboard(reports: list[Report], title: str = "Class dashboard", similarity: str | None = None) -> str:
+    """The whole page for ``reports`` (one per submission); ``similarity``: the link to the similarity page."""
     checks = check_rates(reports)
     functions = function_rates(reports)
     exercises = exercise_stats(reports)
@@ -226,11 +230,12 @@ def render_dashboard(reports: list[Report], title: str = "Class dashboard") -> s
         full=sum(s >= 1 for s in scores), with_problems=sum(bool(r.problems) for r in reports),
         histogram=histogram(reports), exercises=exercises, checks=checks, functions=functions,
         diagnoses=diagnoses(reports), questions=unanswered_questions(reports),
-        students=student_rows(reports, checks),
+        students=student_rows(reports, checks), similarity=similarity,
     ))
 
 
 @hookimpl
 def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingConfig) -> None:
     """Write ``out_dir/index.html``."""
-    write_atomic(out_dir / "index.html", render_dashboard(reports))
+    similarity = SIMILARITY_PAGE if (out_dir / SIMILARITY_PAGE).is_file() else None
+    write_atomic(out_dir / "index.html", render_dashboard(reports, similarity=similarity))
