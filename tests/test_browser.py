@@ -111,3 +111,27 @@ def test_screenshot_of_the_dashboard(page, graded):
     assert shot[:8] == b"\x89PNG\r\n\x1a\n"
     if os.environ.get("GRADER_SCREENSHOT"):
         Path(os.environ["GRADER_SCREENSHOT"]).write_bytes(shot)
+
+
+def test_the_similarity_page_is_static_and_shows_matching_lines_side_by_side(page, graded):
+    """The staff page the dashboard links: no script, every link resolves, the flagged pair (the buggy sample is
+    the reference with one change) open with both functions side by side, matching lines marked on both.
+    Set GRADER_SIMILARITY_SCREENSHOT=FILE to save it as a PNG."""
+    page.goto((graded / "index.html").as_uri())
+    page.click("#similarity-link")
+    assert page.title().startswith("Similar submissions")
+    assert page.locator("script").count() == 0
+    assert_links_resolve(page, graded / "similarity.html")
+    first = page.locator("details.pair").first
+    assert first.get_attribute("open") is not None and "flagged" in first.locator(":scope > summary").inner_text()
+    assert {"reference", "bug_start_in_column0"} <= set(first.locator(":scope > summary .id").all_inner_texts())
+    function = first.locator("details.fn").first
+    left, right = function.locator(".side > div").all()
+    assert left.locator("tr.hit").count() > 0 and right.locator("tr.hit").count() > 0
+    a, b = left.bounding_box(), right.bounding_box()
+    assert a["y"] == b["y"] and a["x"] + a["width"] <= b["x"] and b["x"] + b["width"] <= WINDOW
+    assert page.evaluate("document.documentElement.scrollWidth") <= WINDOW
+    assert page.errors == []
+    if os.environ.get("GRADER_SIMILARITY_SCREENSHOT"):
+        function.scroll_into_view_if_needed()
+        Path(os.environ["GRADER_SIMILARITY_SCREENSHOT"]).write_bytes(page.screenshot(full_page=False))

@@ -171,6 +171,23 @@ def test_common_code_weighs_less_and_never_nothing():
     assert w[2] == pytest.approx(1.0) and all(np.diff(w) <= 0) and w[-1] == pytest.approx(0.2) and w[4] < 0.5
 
 
+def test_a_function_the_whole_class_writes_alike_cannot_flag_a_pair(tmp_path):
+    """A and B share the reference's rnn_backward and differ in lstm_step_forward: flagged on that function
+    alone in a class of two, not once six more submissions hold the same rnn_backward."""
+    rnn = SKELETON["rnn_layers.py"]
+    common = make_similar.transplant(rnn, REFERENCE["rnn_layers.py"], "rnn_backward")
+    independent = make_similar.read(make_similar.INDEPENDENT)["rnn_layers.py"]
+    for name, donor in (("a", REFERENCE["rnn_layers.py"]), ("b", independent)):
+        make_similar.write(tmp_path / "pair" / name, dict(SKELETON, **{"rnn_layers.py": make_similar.transplant(
+            common, donor, "lstm_step_forward")}))
+    alone = pair(search(tmp_path / "alone", str(tmp_path / "pair")), "a", "b")
+    assert alone["flagged"] and alone["strongest"] == "rnn_layers.rnn_backward"
+    for k in range(6):
+        make_similar.write(tmp_path / "crowd" / ("c%d" % k), dict(SKELETON, **{"rnn_layers.py": common}))
+    crowded = pair(search(tmp_path / "crowded", str(tmp_path / "pair"), str(tmp_path / "crowd")), "a", "b")
+    assert not crowded["flagged"] and crowded["score"] < alone["score"] / 3
+
+
 def test_a_one_line_function_cannot_raise_a_pair_alone(tmp_path):
     """Two submissions that hold nothing but the same one-line rnn_step_forward (and a third with another)."""
     step = make_similar.transplant(SKELETON["rnn_layers.py"], REFERENCE["rnn_layers.py"], "rnn_step_forward")

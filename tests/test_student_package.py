@@ -225,6 +225,21 @@ def test_the_wheel_holds_no_solution_code(wheel):
         assert leaks.scan_source(rel, source.decode(), found) == [], rel
 
 
+def test_the_student_package_holds_no_similarity_search(wheel, venv, tmp_path):
+    """The staff's similarity search is neither in the wheel nor in its requirements nor its commands."""
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        [metadata] = [z.read(n).decode() for n in names if n.endswith(".dist-info/METADATA")]
+    assert not any("similarity" in n for n in names)
+    assert "copydetect" not in metadata.lower() and "Requires-Dist: numpy" in metadata
+    proc = subprocess.run([str(venv / "bin" / "grader"), "similarity", ".", "--out", "out"], capture_output=True,
+                          text=True, timeout=120, env=clean_env(venv), cwd=tmp_path)
+    assert proc.returncode == 2 and "invalid choice: 'similarity'" in proc.stderr and not any(tmp_path.iterdir())
+    usage = subprocess.run([str(venv / "bin" / "grader"), "grade", "--help"], capture_output=True, text=True,
+                           timeout=120, env=clean_env(venv), cwd=tmp_path).stdout
+    assert "--gradebook" in usage and "similarity" not in usage
+
+
 def load_bundle_from(z: zipfile.ZipFile) -> dict[str, bytes]:
     path = Path(z.filename).with_suffix(".answers.npz")
     path.write_bytes(z.read("grader/answers/answers.npz"))
