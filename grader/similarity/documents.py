@@ -77,6 +77,7 @@ def document(submission: Submission, starter: Starter, student_files: tuple[str,
 
 
 
+SERVE = "from grader.similarity.documents import serve; serve()"
 PARALLEL_FROM = 150
 """Submissions from which fingerprinting is shared with helper processes (fewer: starting one costs more)."""
 
@@ -94,8 +95,7 @@ def documents(submissions: list[Submission], starter: Starter, student_files: tu
     chunks = [submissions[k: k + size] for k in range(0, len(submissions), size)]
     helpers = []
     for chunk in chunks[1:]:
-        helper = subprocess.Popen([sys.executable, "-I", "-c", "from grader.similarity.documents import serve; serve()"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        helper = subprocess.Popen([sys.executable, "-I", "-c", SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         files_only = [Submission(s.id, s.path, s.files) for s in chunk]  # no notebooks: they can be large
         threading.Thread(target=_feed, args=(helper, pickle.dumps((files_only, starter, student_files, corpus))),
                          daemon=True).start()

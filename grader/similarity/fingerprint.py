@@ -1,10 +1,10 @@
 """Winnowed fingerprints of a token stream, by copydetect (robust winnowing, as MOSS does it).
 
 copydetect's document fingerprinting is used as it is (``get_document_fingerprints``: k-gram hashes and
-winnowing; ``get_copied_slices``: the matched stretches), on a document of our own: the function's normalised tokens as a tuple of
-integer ids. A k-gram is then a tuple of ints, whose ``hash`` does not depend on the process (a string's
-does: copydetect's own tokens would select other fingerprints in every run), so fingerprints, scores and
-their order are the same from run to run.
+winnowing; ``get_copied_slices``: the matched stretches), on a document of our own: the function's
+normalised tokens as a tuple of integer ids. A k-gram is then a tuple of ints, whose ``hash`` does not
+depend on the process (a string's does: copydetect's own tokens would select other fingerprints in every
+run), so fingerprints, scores and their order are the same from run to run.
 """
 from __future__ import annotations
 

@@ -6,8 +6,9 @@ loop runs over pairs.
 
 **Weights.** A fingerprint held by ``df`` of the class's ``N`` submissions weighs
 ``log((N + 2) / (df + 1)) / log((N + 2) / 3)``, and ``WEIGHT_FLOOR`` at least: 1 when only the two
-submissions of a pair hold it, 0.2 when a quarter of a class of 700 or more does (document-frequency
-weighting: "everyone writes this" code is weak evidence). Corpus entries do not count in ``df``.
+submissions of a pair hold it, 0.42 when a tenth of a class of 700 does, 0.2 from a third on
+(document-frequency weighting: "everyone writes this" code is weak evidence). Corpus entries do not count in
+``df``.
 
 **A function's similarity** is the weighted Jaccard index of the two fingerprint sets,
 ``shared weight / weight of the union``.
@@ -99,7 +100,7 @@ def score_all(docs: list[Document]) -> Scores:
         strongest_shared = np.where(better, shared, strongest_shared)
     with np.errstate(invalid="ignore", divide="ignore"):
         overall = np.where(union_total > 0, shared_total / np.where(union_total > 0, union_total, 1), 0.0)
-    score = np.maximum(overall * np.minimum(1.0, shared_total / FULL_WEIGHT), evidence)
+    score = np.clip(np.maximum(overall * np.minimum(1.0, shared_total / FULL_WEIGHT), evidence), 0.0, 1.0)
     return Scores(names, score, overall, strongest, weights)
 
 
