@@ -135,8 +135,9 @@ def build_parser(pm) -> argparse.ArgumentParser:
         similarity.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                                 help="a submission folder (assignment3/), a zip of it, or a folder of many")
         similarity.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the outputs go")
-        similarity.add_argument("--corpus", type=Path, metavar="DIR",
-                                help="a folder of known solutions (one sub-folder or zip each, named by it)")
+        for p in (grade, similarity):
+            p.add_argument("--corpus", type=Path, metavar="DIR",
+                           help="known solutions to compare with (one sub-folder or zip each, named by it)")
         similarity.add_argument("--starter", type=Path, metavar="DIR",
                                 help="the folder holding the starter code's package (default: the assignment's)")
         threshold, top = similarity_defaults()
@@ -212,7 +213,7 @@ def _config(args: argparse.Namespace, out_dir: Path | None, assignment: Assignme
     reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout", "no_sandbox",
                 "answers", "summary", "localize_budget", "diagnose_budget", "gradebook", "force", "strict_env",
                 "plugins", "no_plugin_autoload", "plugins_in_use", "submission_timeout", "scheduler", "name",
-                "no_similarity"}
+                "no_similarity", "corpus"}
     options = {k: v for k, v in vars(args).items() if k not in reserved}
     seed = args.seed if getattr(args, "seed", None) is not None else secrets.randbelow(2**31)
     config = GradingConfig(seed=seed, timeout_s=getattr(args, "timeout", DEFAULT_TIMEOUT_S), only=only,
@@ -261,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _grade(pm, args, assignment: Assignment) -> int:
     submissions = discover(args.paths, assignment)
+    corpus = _similarity_corpus(args, assignment)
     given = args.seed
     config = _config(args, args.out, assignment)
     selected = collect_exercises(pm, config)
@@ -269,8 +271,8 @@ def _grade(pm, args, assignment: Assignment) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     gradebook_path = args.gradebook or args.out / "gradebook.sqlite"
     gradebook_path.parent.mkdir(parents=True, exist_ok=True)
-    if SIMILARITY and not args.no_similarity:
-        _class_similarity(submissions, assignment, args.out)
+    if corpus is not None:
+        _class_similarity(submissions, assignment, args.out, corpus)
     cluster = _cluster(args.scheduler, config) if args.scheduler else None
     in_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
     previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
@@ -331,14 +333,27 @@ def _similarity(args, assignment: Assignment) -> int:
     return 0
 
 
-def _class_similarity(submissions, assignment: Assignment, out: Path) -> None:
-    """The class's similarity search, before grading (the dashboard links its page); a failure is a warning."""
-    from grader.similarity.command import run
+def _similarity_corpus(args, assignment: Assignment) -> list | None:
+    """The known solutions of ``grade --corpus`` ([] without it); None when the class step does not run. A bad
+    ``--corpus`` is a usage error before anything is written."""
+    if not SIMILARITY or args.no_similarity:
+        return None
+    from grader.similarity.command import corpus_entries
+
+    return corpus_entries(args.corpus, assignment) if args.corpus is not None else []
+
+
+def _class_similarity(submissions, assignment: Assignment, out: Path, corpus: list) -> None:
+    """The class's similarity search, before grading (the dashboard links its page); with no starter code
+    known here, a note instead."""
+    from grader.similarity.command import search, starter_of, write
 
     try:
-        print(run(submissions, assignment, out, dashboard=True).summary())
+        starter = starter_of(assignment, None)
     except UsageError as exc:
         print("grader: note: no similarity search: %s" % exc, file=sys.stderr)
+        return
+    print(write(*search(submissions, assignment, starter, corpus), out, dashboard=True).summary())
 
 
 def _bundle(pm, args, assignment: Assignment) -> int:

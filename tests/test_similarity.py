@@ -234,13 +234,15 @@ def test_grade_runs_the_class_step_links_it_and_no_student_output_mentions_it(sa
         (klass / name).mkdir(parents=True)
         (klass / name / "cs231n").symlink_to(samples[0] / sample / "cs231n")
     out = tmp_path / "out"
-    assert main(["grade", str(klass), "--out", str(out), "--only", "rnn_layers.rnn_step_forward/notebook"]) == 0
+    assert main(["grade", str(klass), "--out", str(out), "--only", "rnn_layers.rnn_step_forward/notebook",
+                 "--corpus", str(samples[1])]) == 0
     found = json.loads((out / "similarity.json").read_text())
     assert {found["pairs"][0]["a"], found["pairs"][0]["b"]} == {"stu_ref", "stu_copy"}
+    assert found["corpus"] == ["public_repo_2020"]
     assert 'href="similarity.html"' in (out / "index.html").read_text()
     assert 'href="index.html"' in (out / "similarity.html").read_text()
     for student in ("stu_ref", "stu_copy", "stu_part"):
-        others = {"stu_ref", "stu_copy", "stu_part"} - {student}
+        others = {"stu_ref", "stu_copy", "stu_part", "public_repo_2020"} - {student}
         for path in (out / student).rglob("*"):
             if path.is_file():
                 text = path.read_text(errors="replace")
@@ -249,3 +251,5 @@ def test_grade_runs_the_class_step_links_it_and_no_student_output_mentions_it(sa
     assert main(["grade", str(klass / "stu_ref"), "--out", str(again), "--only",
                  "rnn_layers.rnn_step_forward/notebook", "--no-similarity"]) == 0
     assert not (again / "similarity.json").exists() and "similarity" not in (again / "index.html").read_text()
+    assert main(["grade", str(klass), "--out", str(tmp_path / "bad"), "--corpus", str(tmp_path / "none")]) == 2
+    assert not (tmp_path / "bad").exists()
