@@ -115,6 +115,7 @@ def test_a_known_solution_is_named_by_its_entry_and_only_the_class_counts(with_c
 def test_the_json_document_follows_its_schema(with_corpus):
     found, out = with_corpus
     assert found["schema"] == "grader.similarity/1" and found["threshold"] == THRESHOLD
+    assert found["files_without_starter"] == []
     scores = [p["score"] for p in found["pairs"]]
     assert scores == sorted(scores, reverse=True)
     assert found["pairs_flagged"] == sum(p["flagged"] for p in found["pairs"])
@@ -202,12 +203,14 @@ def test_a_one_line_function_cannot_raise_a_pair_alone(tmp_path):
     assert listed["strongest"] == "rnn_layers.rnn_step_forward"
 
 
-def test_a_file_that_does_not_parse_is_reported_and_the_others_compared(samples, tmp_path):
+def test_a_file_that_does_not_parse_or_nests_too_deep_is_reported_and_the_others_compared(samples, tmp_path):
     broken = tmp_path / "class"
-    make_similar.write(broken / "broken", dict(REFERENCE, **{"gan_tf.py": "def oops(:\n"}))
+    deep = "def f(a):\n    return " + " + ".join(["a"] * 3000) + "\n"
+    make_similar.write(broken / "broken", dict(REFERENCE, **{"gan_tf.py": "def oops(:\n", "rnn_layers.py": deep}))
     make_similar.write(broken / "reference", REFERENCE)
     found = search(tmp_path / "out", str(broken))
-    assert found["problems"] == {"broken": ["gan_tf.py does not parse as Python: not compared"]}
+    assert found["problems"] == {"broken": ["rnn_layers.py is nested too deeply to compare: not compared",
+                                            "gan_tf.py does not parse as Python: not compared"]}
     assert pair(found, "broken", "reference")["flagged"]
 
 
@@ -253,3 +256,13 @@ def test_grade_runs_the_class_step_links_it_and_no_student_output_mentions_it(sa
     assert not (again / "similarity.json").exists() and "similarity" not in (again / "index.html").read_text()
     assert main(["grade", str(klass), "--out", str(tmp_path / "bad"), "--corpus", str(tmp_path / "none")]) == 2
     assert not (tmp_path / "bad").exists()
+
+
+def test_files_without_starter_code_are_named(samples, tmp_path):
+    """With a starter that holds one file, the others' provided code counts, and two starters look alike."""
+    make_similar.write(tmp_path / "starter", {"rnn_layers.py": SKELETON["rnn_layers.py"]})
+    found = search(tmp_path / "out", str(samples[0]), "--starter", str(tmp_path / "starter"))
+    assert found["files_without_starter"] == ["classifiers/rnn.py", "net_visualization_tensorflow.py",
+                                              "style_transfer_tensorflow.py", "gan_tf.py"]
+    assert pair(found, "skeleton", "skeleton_2")["flagged"]
+    assert "No starter code is known for classifiers/rnn.py" in (tmp_path / "out" / "similarity.html").read_text()

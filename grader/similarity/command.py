@@ -26,9 +26,11 @@ class Written:
 
     def summary(self) -> str:
         corpus = sum(1 for p in self.found.pairs if p["flagged"] and p["kind"] == "corpus")
-        return "similarity: %d of %d pair(s) at or above %.2f%s; %s" % (
+        return "similarity: %d of %d pair(s) at or above %.2f%s; %s%s" % (
             self.found.flagged, self.found.compared, self.found.threshold,
-            " (%d with a known solution)" % corpus if corpus else "", self.page)
+            " (%d with a known solution)" % corpus if corpus else "", self.page,
+            "\nnote: no starter code for %s: all of it counts as the students' own" % ", ".join(
+                self.found.no_starter) if self.found.no_starter else "")
 
 
 def cores() -> int:
@@ -68,7 +70,9 @@ def search(submissions: list[Submission], assignment: Assignment, starter: Start
             doc.id = "corpus/" + doc.id
         taken.add(doc.id)
         docs.append(doc)
-    return collect(docs, score_all(docs), threshold, top), docs
+    found = collect(docs, score_all(docs), threshold, top)
+    found.no_starter = [f for f in files if f not in starter.files]
+    return found, docs
 
 
 def write(found: Found, docs: list[Document], out: Path, dashboard: bool | None = None) -> Written:

@@ -62,13 +62,19 @@ def document(submission: Submission, starter: Starter, student_files: tuple[str,
         if data is None:
             continue
         text = data.decode("utf-8", errors="replace")
-        tree = parse(text)
-        if tree is None:
-            doc.problems.append("%s does not parse as Python: not compared" % file)
+        lines = text.splitlines()
+        try:
+            tree = parse(text)
+            if tree is None:
+                doc.problems.append("%s does not parse as Python: not compared" % file)
+                continue
+            found = [(fn, fingerprint(fn.tokens, starter.boilerplate.get(file, _NONE)))
+                     for fn in student_functions(tree, lines, starter.files.get(file), file)]
+        except (RecursionError, MemoryError):
+            doc.problems.append("%s is nested too deeply to compare: not compared" % file)
             continue
-        doc.sources[file] = text.splitlines()
-        for fn in student_functions(tree, doc.sources[file], starter.files.get(file), file):
-            prints = fingerprint(fn.tokens, starter.boilerplate.get(file, _NONE))
+        doc.sources[file] = lines
+        for fn, prints in found:
             if len(prints.hashes):
                 doc.functions[fn.name] = fn
                 doc.fingerprints[fn.name] = prints

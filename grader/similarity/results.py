@@ -68,11 +68,13 @@ class Found:
     submissions: int
     corpus: list[str]
     problems: dict[str, list[str]] = field(default_factory=dict)
+    no_starter: list[str] = field(default_factory=list)
+    """Student files without starter code: all of their code counts as written."""
 
     def as_json(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "threshold": self.threshold, "submissions": self.submissions,
-                "corpus": self.corpus, "pairs_compared": self.compared, "pairs_flagged": self.flagged,
-                "pairs_listed": len(self.pairs),
+                "corpus": self.corpus, "files_without_starter": self.no_starter,
+                "pairs_compared": self.compared, "pairs_flagged": self.flagged, "pairs_listed": len(self.pairs),
                 "histogram": {"bins": HISTOGRAM_BINS, "counts": self.histogram}, "groups": self.groups,
                 "problems": self.problems, "pairs": self.pairs}
 
