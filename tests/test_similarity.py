@@ -266,3 +266,14 @@ def test_files_without_starter_code_are_named(samples, tmp_path):
                                               "style_transfer_tensorflow.py", "gan_tf.py"]
     assert pair(found, "skeleton", "skeleton_2")["flagged"]
     assert "No starter code is known for classifiers/rnn.py" in (tmp_path / "out" / "similarity.html").read_text()
+
+
+@pytest.mark.slow
+def test_the_independent_solution_is_a_real_second_solution(tmp_path):
+    """Every check of every exercise passes on it (about a minute on two cores): two correct solutions that the
+    search keeps apart, not a correct one against a broken one."""
+    assert main(["grade", str(make_similar.INDEPENDENT.parent), "--out", str(tmp_path), "--no-similarity",
+                 "--seed", "5"]) == 0
+    report = json.loads((tmp_path / "independent_solution" / "report.json").read_text())
+    assert [c["id"] for c in report["checks"] if c["status"] != "passed"] == []
+    assert report["score"] == report["max_score"] == 97

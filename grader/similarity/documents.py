@@ -2,6 +2,7 @@
 tokens and their fingerprints, with the starter's fingerprints taken out as boilerplate."""
 from __future__ import annotations
 
+import hashlib
 import pickle
 import subprocess
 import sys
@@ -9,13 +10,11 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 
 from grader.similarity.extract import Function, StarterFile, parse, student_functions
 from grader.similarity.fingerprint import Fingerprints, fingerprint, kgrams
 from grader.submission import Submission
 
-_NONE = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -23,21 +22,22 @@ class Starter:
     """The starter code of each student file, parsed, and its k-grams (boilerplate)."""
 
     files: dict[str, StarterFile]
-    boilerplate: dict[str, np.ndarray]
+    boilerplate: dict[str, frozenset[int]]
+    sources: dict[str, bytes]
 
     @classmethod
     def load(cls, folders: tuple[Path, ...], package: str, student_files: tuple[str, ...]) -> "Starter":
         """Each student file from the first of ``folders`` holding ``<package>/<file>``."""
-        files, boilerplate = {}, {}
+        files, boilerplate, sources = {}, {}, {}
         for file in student_files:
             path = next((f / package / file for f in folders if (f / package / file).is_file()), None)
-            parsed = StarterFile.parse(path.read_bytes(), file) if path is not None else None
+            source = path.read_bytes() if path is not None else b""
+            parsed = StarterFile.parse(source, file) if path is not None else None
             if parsed is None:
                 continue
-            files[file] = parsed
-            grams = [kgrams(tokens) for tokens in parsed.streams()]
-            boilerplate[file] = np.unique(np.concatenate(grams)) if grams else _NONE
-        return cls(files, boilerplate)
+            files[file], sources[file] = parsed, source
+            boilerplate[file] = frozenset(h for tokens in parsed.streams() for h in kgrams(tokens).tolist())
+        return cls(files, boilerplate, sources)
 
 
 @dataclass
@@ -54,27 +54,43 @@ class Document:
     """Files that could not be compared, and why."""
 
 
+Compared = tuple[list[str], list[tuple[Function, Fingerprints]]] | str
+"""A file as compared: its lines and its functions' fingerprints, or why it could not be."""
+
+
+def compare_file(data: bytes, file: str, starter: Starter) -> Compared:
+    text = data.decode("utf-8", errors="replace")
+    lines = text.splitlines()
+    if data == starter.sources.get(file):
+        return lines, []  # untouched: nothing to parse
+    try:
+        tree = parse(text)
+        if tree is None:
+            return "%s does not parse as Python: not compared" % file
+        return lines, [(fn, fingerprint(fn.tokens, starter.boilerplate.get(file, frozenset())))
+                       for fn in student_functions(tree, lines, starter.files.get(file), file)]
+    except (RecursionError, MemoryError):
+        return "%s is nested too deeply to compare: not compared" % file
+
+
 def document(submission: Submission, starter: Starter, student_files: tuple[str, ...],
-             corpus: bool = False) -> Document:
+             corpus: bool = False, seen: dict[tuple[str, str], Compared] | None = None) -> Document:
+    """``seen``: files already compared, by content (a class's identical copies are read once)."""
     doc = Document(submission.id, corpus)
+    seen = {} if seen is None else seen
     for file in student_files:
         data = submission.files.get(file)
         if data is None:
             continue
-        text = data.decode("utf-8", errors="replace")
-        lines = text.splitlines()
-        try:
-            tree = parse(text)
-            if tree is None:
-                doc.problems.append("%s does not parse as Python: not compared" % file)
-                continue
-            found = [(fn, fingerprint(fn.tokens, starter.boilerplate.get(file, _NONE)))
-                     for fn in student_functions(tree, lines, starter.files.get(file), file)]
-        except (RecursionError, MemoryError):
-            doc.problems.append("%s is nested too deeply to compare: not compared" % file)
+        key = (file, hashlib.sha256(data).hexdigest())
+        if key not in seen:
+            seen[key] = compare_file(data, file, starter)
+        compared = seen[key]
+        if isinstance(compared, str):
+            doc.problems.append(compared)
             continue
-        doc.sources[file] = lines
-        for fn, prints in found:
+        doc.sources[file] = compared[0]
+        for fn, prints in compared[1]:
             if len(prints.hashes):
                 doc.functions[fn.name] = fn
                 doc.fingerprints[fn.name] = prints
@@ -95,8 +111,9 @@ def documents(submissions: list[Submission], starter: Starter, student_files: tu
     module (not multiprocessing: a spawned child would re-run the caller's main script), fed by pickle over
     its pipes: both ends are the grader's own code, and no student code runs in either (it is only parsed)."""
     workers = min(workers, len(submissions) // (PARALLEL_FROM // 2) or 1)
+    seen: dict[tuple[str, str], Compared] = {}
     if workers < 2 or len(submissions) < PARALLEL_FROM:
-        return [document(s, starter, student_files, corpus) for s in submissions]
+        return [document(s, starter, student_files, corpus, seen) for s in submissions]
     size = -(-len(submissions) // workers)
     chunks = [submissions[k: k + size] for k in range(0, len(submissions), size)]
     helpers = []
@@ -106,12 +123,12 @@ def documents(submissions: list[Submission], starter: Starter, student_files: tu
         threading.Thread(target=_feed, args=(helper, pickle.dumps((files_only, starter, student_files, corpus))),
                          daemon=True).start()
         helpers.append(helper)
-    out = [document(s, starter, student_files, corpus) for s in chunks[0]]
+    out = [document(s, starter, student_files, corpus, seen) for s in chunks[0]]
     for helper, chunk in zip(helpers, chunks[1:]):
         try:
             part = pickle.load(helper.stdout)
         except (EOFError, pickle.UnpicklingError):
-            part = [document(s, starter, student_files, corpus) for s in chunk]  # the helper failed: here then
+            part = [document(s, starter, student_files, corpus, seen) for s in chunk]  # the helper failed: here
         helper.wait()
         out += part
     return out
@@ -128,5 +145,6 @@ def _feed(helper: subprocess.Popen, data: bytes) -> None:
 def serve() -> None:
     """A helper process of ``documents``: a pickled chunk in on stdin, its documents out on stdout."""
     submissions, starter, student_files, corpus = pickle.load(sys.stdin.buffer)
-    pickle.dump([document(s, starter, student_files, corpus) for s in submissions], sys.stdout.buffer)
+    seen: dict[tuple[str, str], Compared] = {}
+    pickle.dump([document(s, starter, student_files, corpus, seen) for s in submissions], sys.stdout.buffer)
     sys.stdout.flush()

@@ -48,7 +48,7 @@ def kgrams(tokens: tuple[Token, ...] | list[Token]) -> np.ndarray:
     return np.asarray(hashed_kgrams(doc, K), dtype=np.int64) if len(doc) >= K else _EMPTY
 
 
-def fingerprint(tokens: tuple[Token, ...], boilerplate: np.ndarray = _EMPTY) -> Fingerprints:
+def fingerprint(tokens: tuple[Token, ...], boilerplate: frozenset[int] = frozenset()) -> Fingerprints:
     """The winnowed fingerprints of a stream, less those of the boilerplate."""
     doc = document(tokens)
     if len(doc) < K:
@@ -56,8 +56,7 @@ def fingerprint(tokens: tuple[Token, ...], boilerplate: np.ndarray = _EMPTY) -> 
     # Boilerplate is taken out here, not by copydetect: its intersect1d assumes the winnowed hashes are
     # distinct, and a fingerprint a function holds twice would then go as boilerplate.
     _, where = get_document_fingerprints(doc, K, WINDOW)
-    hashes = np.array(sorted(int(h) for h in where), dtype=np.int64)
-    hashes = hashes[~np.isin(hashes, boilerplate)] if len(boilerplate) else hashes
+    hashes = np.array(sorted(h for h in map(int, where) if h not in boilerplate), dtype=np.int64)
     if not len(hashes):
         return NONE
     at = tuple((int(h), int(i)) for h in hashes.tolist() for i in where[h])
