@@ -272,7 +272,8 @@ def _grade(pm, args, assignment: Assignment) -> int:
     gradebook_path = args.gradebook or args.out / "gradebook.sqlite"
     gradebook_path.parent.mkdir(parents=True, exist_ok=True)
     if corpus is not None:
-        _class_similarity(submissions, assignment, args.out, corpus)
+        from grader.similarity.command import class_step
+        class_step(submissions, assignment, args.out, corpus)
     cluster = _cluster(args.scheduler, config) if args.scheduler else None
     in_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
     previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
@@ -326,38 +327,20 @@ def _interrupt(signum, frame) -> None:
 def _similarity(args, assignment: Assignment) -> int:
     from grader.similarity.command import run
 
-    submissions = discover(args.paths, assignment)
-    written = run(submissions, assignment, args.out, corpus=args.corpus, starter=args.starter,
+    written = run(discover(args.paths, assignment), assignment, args.out, corpus=args.corpus, starter=args.starter,
                   threshold=args.threshold, top=args.top)
     print(written.summary())
     return 0
 
 
 def _similarity_corpus(args, assignment: Assignment) -> list | None:
-    """The known solutions of ``grade --corpus`` ([] without it); None when the class step does not run. A bad
-    ``--corpus`` is a usage error before anything is written."""
+    """The known solutions of ``grade --corpus`` ([] without it), read before anything is written; None when
+    the class step does not run."""
     if not SIMILARITY or args.no_similarity:
         return None
     from grader.similarity.command import corpus_entries
 
     return corpus_entries(args.corpus, assignment) if args.corpus is not None else []
-
-
-def _class_similarity(submissions, assignment: Assignment, out: Path, corpus: list) -> None:
-    """The class's similarity search, before grading (the dashboard links its page); with no starter code
-    known here, a note instead."""
-    from grader.similarity.command import search, starter_of, write
-
-    try:
-        starter = starter_of(assignment, None)
-    except UsageError as exc:
-        print("grader: note: no similarity search: %s" % exc, file=sys.stderr)
-        return
-    try:
-        print(write(*search(submissions, assignment, starter, corpus), out, dashboard=True).summary())
-    except Exception as exc:  # noqa: BLE001 - grading goes on whatever happened to the staff's search
-        print("grader: warning: the similarity search failed (%s: %s); grading goes on" % (
-            type(exc).__name__, exc), file=sys.stderr)
 
 
 def _bundle(pm, args, assignment: Assignment) -> int:
