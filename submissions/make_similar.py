@@ -7,7 +7,8 @@ writes a small class into ``OUT/class/`` and a corpus into ``OUT/corpus/`` (noth
 ``submissions/``: these samples are for ``grader similarity``, not for grading):
 
 * ``reference``: the reference solution; ``independent``: a second correct solution, written separately
-  (``tests/data/independent_solution``); ``skeleton``, ``skeleton_2``: two untouched starters;
+  (its bodies are ``tests/data/independent_solution.py``, put in the skeleton by ``independent()``);
+  ``skeleton``, ``skeleton_2``: two untouched starters;
 * ``disguised``: the reference with its local variables renamed, every file reformatted (comments gone,
   others added), independent adjacent statements swapped, ``a.dot(b)`` as ``a @ b``, ``a = a + b`` as
   ``a += b``;
@@ -21,15 +22,17 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import random
 import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SKELETON = ROOT / "submissions" / "skeleton" / "cs231n"
 REFERENCE = ROOT / "reference" / "cs231n"
-INDEPENDENT = ROOT / "tests" / "data" / "independent_solution" / "cs231n"
+INDEPENDENT = ROOT / "tests" / "data" / "independent_solution.py"
 STUDENT_FILES = ("rnn_layers.py", "classifiers/rnn.py", "net_visualization_tensorflow.py",
                  "style_transfer_tensorflow.py", "gan_tf.py")
 WORDS = ("val", "tmp", "acc", "part", "res", "item", "cur", "out", "buf", "arr")
@@ -129,6 +132,28 @@ def disguise(source: str, seed: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fill_in(skeleton: str, bodies: dict[str, str]) -> str:
+    """``skeleton`` with each named function's ``pass`` replaced by its body (indented to match), and the
+    skeleton's ``# TODO`` lines dropped, as a student fills the starter in."""
+    lines = skeleton.splitlines()
+    for node in ast.walk(ast.parse(skeleton)):
+        if isinstance(node, ast.FunctionDef) and node.name in bodies:
+            [stub] = [n for n in node.body if isinstance(n, ast.Pass)]
+            indent = lines[stub.lineno - 1][: stub.col_offset]
+            lines[stub.lineno - 1] = textwrap.indent(bodies[node.name].strip("\n"), indent)
+    return "\n".join(line for line in "\n".join(lines).splitlines() if "# TODO" not in line) + "\n"
+
+
+def independent() -> dict[str, str]:
+    """The independent solution's files: ``tests/data/independent_solution.py``'s bodies in the skeleton."""
+    spec = importlib.util.spec_from_file_location("independent_solution", INDEPENDENT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    skeleton = read(SKELETON)
+    return {rel: fill_in(skeleton[rel], {name: body for (file, name), body in module.BODIES.items() if file == rel})
+            for rel in STUDENT_FILES}
+
+
 def transplant(target: str, donor: str, name: str) -> str:
     """``target`` with its top-level function ``name`` replaced by ``donor``'s."""
     def span(source: str) -> tuple[int, int]:
@@ -165,15 +190,15 @@ def make(out: Path) -> tuple[Path, Path]:
     for folder in (klass, corpus):
         if folder.exists():
             shutil.rmtree(folder)
-    reference, independent, skeleton = read(REFERENCE), read(INDEPENDENT), read(SKELETON)
+    reference, skeleton, second = read(REFERENCE), read(SKELETON), independent()
     write(klass / "reference", reference)
-    write(klass / "independent", independent)
+    write(klass / "independent", second)
     write(klass / "skeleton", skeleton)
     write(klass / "skeleton_2", skeleton)
     write(klass / "disguised", {rel: disguise(text, seed=7) for rel, text in reference.items()})
     write(klass / "lstm_copier", dict(skeleton, **{"rnn_layers.py": transplant(
         skeleton["rnn_layers.py"], reference["rnn_layers.py"], "lstm_step_backward")}))
-    write(corpus / "public_repo_2020", {rel: disguise(text, seed=11) for rel, text in independent.items()})
+    write(corpus / "public_repo_2020", {rel: disguise(text, seed=11) for rel, text in second.items()})
     return klass, corpus
 
 
@@ -181,7 +206,7 @@ def variant(seed: int) -> dict[str, str]:
     """A generated submission: each function the reference's, the independent solution's or the starter's,
     picked at random, then the whole disguised with its own seed (``bench/similarity.py``)."""
     rng = random.Random(seed)
-    sources = (read(REFERENCE), read(INDEPENDENT), read(SKELETON))
+    sources = (read(REFERENCE), independent(), read(SKELETON))
     files = {}
     for rel in STUDENT_FILES:
         text = sources[2][rel]

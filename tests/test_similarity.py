@@ -179,7 +179,7 @@ def test_a_function_the_whole_class_writes_alike_cannot_flag_a_pair(tmp_path):
     alone in a class of two, not once six more submissions hold the same rnn_backward."""
     rnn = SKELETON["rnn_layers.py"]
     common = make_similar.transplant(rnn, REFERENCE["rnn_layers.py"], "rnn_backward")
-    independent = make_similar.read(make_similar.INDEPENDENT)["rnn_layers.py"]
+    independent = make_similar.independent()["rnn_layers.py"]
     for name, donor in (("a", REFERENCE["rnn_layers.py"]), ("b", independent)):
         make_similar.write(tmp_path / "pair" / name, dict(SKELETON, **{"rnn_layers.py": make_similar.transplant(
             common, donor, "lstm_step_forward")}))
@@ -196,7 +196,7 @@ def test_a_one_line_function_cannot_raise_a_pair_alone(tmp_path):
     step = make_similar.transplant(SKELETON["rnn_layers.py"], REFERENCE["rnn_layers.py"], "rnn_step_forward")
     for name in ("one", "two"):
         make_similar.write(tmp_path / "class" / name, dict(SKELETON, **{"rnn_layers.py": step}))
-    make_similar.write(tmp_path / "class" / "three", make_similar.read(make_similar.INDEPENDENT))
+    make_similar.write(tmp_path / "class" / "three", make_similar.independent())
     found = search(tmp_path / "out", str(tmp_path / "class"))
     listed = pair(found, "one", "two")
     assert listed["overall"] == 1.0 and listed["score"] < 0.25 and not listed["flagged"]
@@ -272,9 +272,9 @@ def test_files_without_starter_code_are_named(samples, tmp_path):
 def test_the_independent_solution_is_a_real_second_solution(tmp_path):
     """Every check of every exercise passes on it (about a minute on two cores): two correct solutions that the
     search keeps apart, not a correct one against a broken one."""
-    assert main(["grade", str(make_similar.INDEPENDENT.parent), "--out", str(tmp_path), "--no-similarity",
-                 "--seed", "5"]) == 0
-    report = json.loads((tmp_path / "independent_solution" / "report.json").read_text())
+    folder = make_similar.write(tmp_path / "independent", make_similar.independent())
+    assert main(["grade", str(folder), "--out", str(tmp_path / "out"), "--no-similarity", "--seed", "5"]) == 0
+    report = json.loads((tmp_path / "out" / "independent" / "report.json").read_text())
     assert [c["id"] for c in report["checks"] if c["status"] != "passed"] == []
     assert report["score"] == report["max_score"] == 97
 
