@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,16 @@ def test_a_known_solution_is_named_by_its_entry_and_only_the_class_counts(with_c
     assert all("public_repo_2020" not in group for group in found["groups"])
     assert sum(found["histogram"]["counts"]) == 15  # the class's pairs only
     assert pair(found, "reference", "public_repo_2020")["score"] < THRESHOLD
+
+
+def test_one_submission_is_compared_with_the_known_solutions(samples, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division by a class of one
+        found = search(tmp_path, str(samples[0] / "independent"), "--corpus", str(samples[1]))
+    [match] = found["pairs"]
+    assert (match["a"], match["b"], match["kind"], match["flagged"]) == ("independent", "public_repo_2020",
+                                                                        "corpus", True)
+    assert found["pairs_compared"] == 1 and found["histogram"]["counts"] == [0] * 20
 
 
 def test_the_json_document_follows_its_schema(with_corpus):

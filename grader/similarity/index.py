@@ -62,6 +62,7 @@ class Scores:
 
 
 def weight(df: np.ndarray, n: int) -> np.ndarray:
+    n = max(n, 2)  # a class of one (with known solutions) weighs as one of two: log(3 / 3) would divide by 0
     return np.maximum(WEIGHT_FLOOR, np.log((n + 2) / (df + 1.0)) / np.log((n + 2) / 3.0))
 
 
