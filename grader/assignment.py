@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 from grader.sandbox import Limits
+from grader.written.questions import QuestionError, WrittenQuestion, merge_questions
 
 
 class AssignmentError(Exception):
@@ -47,6 +48,9 @@ class Assignment:
     self-check package)."""
     name: str = ""
     """A name for people (``CS231n 2020 assignment 3``)."""
+    written: tuple[WrittenQuestion, ...] = ()
+    """The written questions graded by hand: a unique id each, points, a default rubric and the notebooks that
+    ask it (``grader.written.questions``); their labels count as ``questions`` of those notebooks."""
 
     @property
     def reference(self) -> Path | None:
@@ -81,7 +85,12 @@ def merge(parts: Iterable[Assignment | None]) -> Assignment:
     base = bases[0]
     out = Assignment(package=base.package, name=base.name)
     student_files, notebooks, questions, runtimes, references = [], [], {}, {}, []
-    for part in [base] + [p for p in parts if p is not base]:
+    ordered = [base] + [p for p in parts if p is not base]
+    try:
+        written = merge_questions(part.written for part in ordered)
+    except QuestionError as exc:
+        raise AssignmentError(str(exc)) from None
+    for part in ordered:
         student_files += [f for f in part.student_files if f not in student_files]
         notebooks += [n for n in part.notebooks if n not in notebooks]
         for notebook, labels in part.questions.items():
@@ -91,8 +100,11 @@ def merge(parts: Iterable[Assignment | None]) -> Assignment:
                 raise AssignmentError("two plugins define the runtime %r differently" % name)
             runtimes[name] = runtime
         references += [Path(r) for r in part.references if Path(r) not in references]
+    for question in written:
+        for notebook, label in question.asked_in.items():
+            questions[notebook] = tuple(dict.fromkeys(questions.get(notebook, ()) + (label,)))
     return Assignment(out.package, tuple(student_files), tuple(notebooks), questions, runtimes, tuple(references),
-                      out.name)
+                      out.name, written)
 
 
 _MERGED: dict[tuple[str, tuple[Path, ...]], Path] = {}
