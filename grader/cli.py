@@ -1,5 +1,6 @@
 """The ``grader`` command: ``grade`` a class, ``check`` one submission, ``list`` the checks, ``bundle`` and
-``dist`` what students get."""
+``dist`` what students get; ``review``, ``scores`` and ``roster`` for the written answers and the final grade
+(``grader.written.commands``)."""
 from __future__ import annotations
 
 import argparse
@@ -26,6 +27,7 @@ from grader.assignment import Assignment
 from grader.session import INSTRUCTOR_ONLY, answers_for, collect_assignment, collect_exercises, grade_all, make_bundle
 from grader.submission import UsageError, discover
 from grader.terminal import print_check_summary, print_exercise_list
+from grader.written.commands import add_commands as add_written_commands, check_course, run as run_written_command
 
 
 def plugin_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -115,6 +117,7 @@ def build_parser(pm) -> argparse.ArgumentParser:
                             "NumPy, TensorFlow and Python removed (np.float, tf.Variable +=, ...)")
         pm.hook.grader_add_options(parser=p.add_argument_group("exercise options"))
 
+    add_written_commands(sub)
     lst = sub.add_parser("list", help="list exercises and checks with their points")
     lst.add_argument("--only", action="append", default=[], metavar="IDS", help="restrict the listing")
     sub.add_parser("plugins", help="list the plugins with their versions and hooks",
@@ -213,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             return _bundle(pm, args, assignment)
         if args.command == "dist":
             return _dist(pm, args, assignment)
+        if args.command in ("review", "scores", "roster"):
+            return run_written_command(pm, args, assignment)
         return _check(pm, args, assignment)
     except UsageError as exc:
         print("grader: error: %s" % exc, file=sys.stderr)
@@ -229,6 +234,7 @@ def _grade(pm, args, assignment: Assignment) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     gradebook_path = args.gradebook or args.out / "gradebook.sqlite"
     gradebook_path.parent.mkdir(parents=True, exist_ok=True)
+    check_course(gradebook_path, assignment)
     cluster = _cluster(args.scheduler, config) if args.scheduler else None
     in_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
     previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
