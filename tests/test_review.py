@@ -15,10 +15,8 @@ from pathlib import Path
 import pytest
 
 from grader.gradebook.store import Gradebook
-from grader.plugins import get_plugin_manager
-from grader.written.commands import ClassSession
 from grader.written.store import HandGrades
-from handgrading import ASSIGNMENT, make_class
+from handgrading import make_class
 
 TOKEN = "test-token-1234"
 
@@ -30,18 +28,19 @@ def graded(tmp_path) -> Path:
     return out
 
 
-@pytest.fixture
-def client(graded):
-    from starlette.testclient import TestClient
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    """An HTTP client of a real ``grader review`` over its own class, without the token."""
+    import httpx
 
-    from grader.review.app import create_app
-
-    with Gradebook(graded / "gradebook.sqlite") as gb:
-        session = ClassSession(get_plugin_manager(autoload=False), ASSIGNMENT, gb, graded)
-        app = create_app(session, TOKEN, "ta1", rewrite_delay_s=0.05)
-        with TestClient(app, base_url="http://127.0.0.1:8231") as c:
-            yield c
-        app.state.review.flush()  # the pending rewrite, before the gradebook closes
+    out = tmp_path_factory.mktemp("review") / "out"
+    make_class(out)
+    proc, url = start_review(out)
+    with httpx.Client(base_url=url) as http:
+        http.out = out
+        yield http
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
 
 
 ROUTES = ["/", "/q/rnn.q1", "/api/q/rnn.q1", "/api/history/rnn.q1/alice", "/files/index.html",
@@ -49,6 +48,7 @@ ROUTES = ["/", "/q/rnn.q1", "/api/q/rnn.q1", "/api/history/rnn.q1/alice", "/file
 
 
 def test_without_the_token_every_route_answers_403(client):
+    client.cookies.clear()
     for route in ROUTES:
         assert client.get(route).status_code == 403, route
         assert client.get(route + "?token=wrong").status_code == 403, route
@@ -62,7 +62,7 @@ def test_without_the_token_every_route_answers_403(client):
         "script-src")[1].split(";")[0]
 
 
-def test_writes_need_the_csrf_token_json_and_the_apps_origin(client, graded):
+def test_writes_need_the_csrf_token_json_and_the_apps_origin(client):
     page = client.get("/q/rnn.q1?token=" + TOKEN).text
     csrf = re.search(r'name="csrf" content="([0-9a-f]+)"', page).group(1)
     body = {"question": "rnn.q1", "items": ["correct"], "members": [{"submission": "alice", "replaces": None}]}
@@ -74,14 +74,14 @@ def test_writes_need_the_csrf_token_json_and_the_apps_origin(client, graded):
                                                          "Origin": "http://evil.example"}).status_code == 403
     assert client.post("/api/grade", json=body, headers={"X-CSRF-Token": csrf,
                                                          "Sec-Fetch-Site": "cross-site"}).status_code == 403
-    with Gradebook(graded / "gradebook.sqlite") as gb:
+    with Gradebook(client.out / "gradebook.sqlite") as gb:
         assert HandGrades(gb).count() == 0
     bad = dict(body, items=["no-such-item"])
     assert client.post("/api/grade", json=bad, headers={"X-CSRF-Token": csrf}).status_code == 400
-    saved = client.post("/api/grade", json=body, headers={"X-CSRF-Token": csrf, "Origin": "http://127.0.0.1:8231"})
+    saved = client.post("/api/grade", json=body, headers={"X-CSRF-Token": csrf, "Origin": str(client.base_url)})
     assert saved.status_code == 200 and saved.json()["progress"]["graded"] == 1
     again = client.post("/api/grade", json=body, headers={"X-CSRF-Token": csrf})  # replaces None: stale now
-    assert again.status_code == 409 and again.json()["current"][0]["grader"] == "ta1"
+    assert again.status_code == 409 and again.json()["current"][0]["grader"] == "ta-browser"
 
 
 # ---- the real thing: the command, a browser --------------------------------------------------------------
