@@ -334,3 +334,21 @@ def test_a_resubmission_with_a_changed_answer_is_flagged_changed_since_graded(tm
     assert '<tr class="written" data-question="lstm.q1">' in page
     lstm_row = page.split('data-question="lstm.q1">')[1].split("</tr>")[0]
     assert '<span class="warn">1</span>' in lstm_row
+
+
+def test_images_attached_to_an_answer_are_drawn_and_nothing_else_is_loaded():
+    from grader.writers.html_report import answer_images, markdown_html
+
+    png = "iVBORw0KGgo="
+    cells = [{"cell_type": "markdown", "source": "## Inline Question 1\n\nWhy?"},
+             {"cell_type": "markdown", "source": "**Your Answer:** see ![plot](attachment:p.png) and "
+                                                  "![far](http://example.com/x.png)",
+              "attachments": {"p.png": {"image/png": png}, "unused.png": {"image/png": png}}}]
+    data = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}).encode()
+    [row] = [q for q in read_notebooks({"RNN_Captioning.ipynb": data}, ASSIGNMENT).questions
+             if q["notebook"] == "RNN_Captioning.ipynb"]
+    assert row["images"] == {"p.png": "data:image/png;base64," + png}  # only what the answer shows
+    html = str(markdown_html(row["answer"], answer_images(row)))
+    assert '<img src="data:image/png;base64,%s" alt="plot">' % png in html
+    assert "example.com" not in html.split("[image:")[0] and "[image: far]" in html
+    assert "<img" not in str(markdown_html(row["answer"], {"p.png": "javascript:alert(1)"}))

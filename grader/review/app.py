@@ -34,6 +34,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from grader.review.state import AnswerCache, groups_with_answers, progress, question_state
+from grader.submission import UsageError
 from grader.writers.html_report import answer_images, markdown_html
 from grader.written.grades import ClassGrades
 from grader.written.store import Conflict, HandGrades, NewGrade
@@ -224,6 +225,11 @@ class ReviewApp:
         return None
 
 
+async def _usage_error(request: Request, exc: Exception) -> Response:
+    """A course file made invalid while the app runs: say so (the page works again once it is fixed)."""
+    return PlainTextResponse("grader review: %s" % exc, status_code=500)
+
+
 _PRIVATE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
             "X-Frame-Options": "DENY"}
 
@@ -240,6 +246,7 @@ def create_app(session, token: str, grader: str, **kwargs: Any) -> Starlette:
         Route("/api/grade", review.save, methods=["POST"]),
         Mount("/files", app=StaticFiles(directory=str(session.out_dir), check_dir=False), name="files"),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(TokenGate, token=token)])
+    app = Starlette(routes=routes, middleware=[Middleware(TokenGate, token=token)],
+                    exception_handlers={UsageError: _usage_error})
     app.state.review = review
     return app
