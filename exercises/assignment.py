@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.api import Assignment, Limits, Runtime, hookimpl
+from grader.api import Assignment, Limits, RubricItem, Runtime, WrittenQuestion, hookimpl
 
 STUDENT_FILES = (
     "rnn_layers.py",
@@ -32,6 +32,51 @@ QUESTIONS = {
     "Generative_Adversarial_Networks_TF.ipynb": ("Inline Question 1", "Inline Question 2", "Inline Question 3"),
 }
 """The inline questions each notebook asks; one not found in a student's notebook is listed unanswered."""
+
+
+def _rubric(points: float, *partial: tuple[str, float, str]) -> tuple[RubricItem, ...]:
+    """Full marks, the partial credits given, and no credit: each one click in ``grader review``."""
+    return ((RubricItem("correct", points, "Correct and complete."),)
+            + tuple(RubricItem(i, p, c) for i, p, c in partial)
+            + (RubricItem("incorrect", 0, "Incorrect or missing: see the solutions."),))
+
+
+WRITTEN = (
+    WrittenQuestion("rnn.q1", {"RNN_Captioning.ipynb": "Inline Question 1"},
+                    "RNN Q1: one advantage and one disadvantage of a character-level captioning RNN", 4, _rubric(
+                        4, ("advantage-only", 2, "The advantage is right (a far smaller vocabulary: smaller embedding "
+                                                 "and output layers, no unknown words); the disadvantage is missing "
+                                                 "or wrong."),
+                        ("disadvantage-only", 2, "The disadvantage is right (much longer sequences: long-range "
+                                                 "dependencies are harder to learn, training and sampling are "
+                                                 "slower); the advantage is missing or wrong."))),
+    WrittenQuestion("lstm.q1", {"LSTM_Captioning.ipynb": "Inline Question"},
+                    "LSTM Q1: why the gates use a sigmoid, not a ReLU", 2, _rubric(
+                        2, ("partial", 1, "Partly right: the gates must stay between 0 and 1 (a fraction let through); "
+                                          "a ReLU is unbounded above."))),
+    WrittenQuestion("netvis.q1", {"NetworkVisualization-TensorFlow.ipynb": "Inline Question"},
+                    "Network visualization Q1: gradient ascent with the saliency map instead of the gradient", 2,
+                    _rubric(2, ("partial", 1, "Right verdict (false), but the reason is missing: the saliency map "
+                                              "is the absolute value of the gradient (and a max over channels), so "
+                                              "it loses the sign and the per-channel direction."))),
+    WrittenQuestion("gan.q1", {"Generative_Adversarial_Networks_TF.ipynb": "Inline Question 1"},
+                    "GAN Q1: min-max of f(x, y) = xy, and six alternating gradient steps from (1, 1)", 4, _rubric(
+                        4, ("value-only", 2, "The min-max value (0) is right; the table of steps is wrong or "
+                                             "incomplete."),
+                        ("steps-only", 2, "The table of steps is right; the min-max value (0) is missing or "
+                                          "wrong."))),
+    WrittenQuestion("gan.q2", {"Generative_Adversarial_Networks_TF.ipynb": "Inline Question 2"},
+                    "GAN Q2: does the alternating method reach the optimum?", 2, _rubric(
+                        2, ("partial", 1, "Right verdict (no: it cycles around the saddle point), without the "
+                                          "reason."))),
+    WrittenQuestion("gan.q3", {"Generative_Adversarial_Networks_TF.ipynb": "Inline Question 3"},
+                    "GAN Q3: generator loss falls while the discriminator's stays high", 2, _rubric(
+                        2, ("partial", 1, "Right verdict (not a good sign), without the reason: the discriminator "
+                                          "is not learning, so the generator's falling loss means little."))),
+)
+"""The written questions, graded by hand: ids unique across the assignment, default points and rubrics (a
+course overrides both in ``gradebook.toml``, docs/written-answers.md). A twin notebook (the PyTorch one asking
+the same questions) adds itself to ``asked_in`` under the same id."""
 RUNTIMES = {
     "numpy": Runtime({}, Limits(address_space_mb=3072)),
     "tensorflow": Runtime({
@@ -61,7 +106,7 @@ def starter_folder() -> Path | None:
 
 ASSIGNMENT = Assignment(package="cs231n", student_files=STUDENT_FILES, notebooks=NOTEBOOKS, questions=QUESTIONS,
                         runtimes=RUNTIMES, references=tuple(filter(None, [reference_folder()])),
-                        name="CS231n (Spring 2020) assignment 3, TensorFlow track",
+                        name="CS231n (Spring 2020) assignment 3, TensorFlow track", written=WRITTEN,
                         starters=tuple(filter(None, [starter_folder()])))
 
 

@@ -28,6 +28,7 @@ from grader.sandbox import Limits
 from grader.submission import UsageError
 from grader.worker.client import Executor, StudentError, WorkerProblem
 from grader.worker.protocol import Handle
+from grader.written.questions import RubricItem, WrittenQuestion
 
 
 @contextlib.contextmanager
@@ -53,5 +54,5 @@ __all__ = [
     "Handle", "Limits", "Misconception", "Outcome", "PUBLIC_SEED", "Runtime", "StudentError", "UsageError",
     "WorkerProblem", "compare_outputs", "describe", "dtype_threshold", "expect_array", "expect_tuple", "grid",
     "hookimpl", "images_artifact", "index_text", "numeric_gradient", "numeric_param_gradient", "reference_worker",
-    "rel_error", "worst_mismatch",
+    "rel_error", "worst_mismatch", "RubricItem", "WrittenQuestion",
 ]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 from grader.sandbox import Limits
+from grader.written.questions import QuestionError, WrittenQuestion, merge_questions
 
 
 class AssignmentError(Exception):
@@ -50,6 +51,9 @@ class Assignment:
     starters: tuple[Path, ...] = ()
     """Folders that hold ``<package>/`` with the starter code students were given (the skeleton): what the
     similarity search leaves out (``grader similarity``). The first holding a student file gives it."""
+    written: tuple[WrittenQuestion, ...] = ()
+    """The written questions graded by hand: a unique id each, points, a default rubric and the notebooks that
+    ask it (``grader.written.questions``); their labels count as ``questions`` of those notebooks."""
 
     @property
     def reference(self) -> Path | None:
@@ -84,7 +88,12 @@ def merge(parts: Iterable[Assignment | None]) -> Assignment:
     base = bases[0]
     out = Assignment(package=base.package, name=base.name)
     student_files, notebooks, questions, runtimes, references, starters = [], [], {}, {}, [], []
-    for part in [base] + [p for p in parts if p is not base]:
+    ordered = [base] + [p for p in parts if p is not base]
+    try:
+        written = merge_questions(part.written for part in ordered)
+    except QuestionError as exc:
+        raise AssignmentError(str(exc)) from None
+    for part in ordered:
         student_files += [f for f in part.student_files if f not in student_files]
         notebooks += [n for n in part.notebooks if n not in notebooks]
         for notebook, labels in part.questions.items():
@@ -95,8 +104,11 @@ def merge(parts: Iterable[Assignment | None]) -> Assignment:
             runtimes[name] = runtime
         references += [Path(r) for r in part.references if Path(r) not in references]
         starters += [Path(s) for s in part.starters if Path(s) not in starters]
+    for question in written:
+        for notebook, label in question.asked_in.items():
+            questions[notebook] = tuple(dict.fromkeys(questions.get(notebook, ()) + (label,)))
     return Assignment(out.package, tuple(student_files), tuple(notebooks), questions, runtimes, tuple(references),
-                      out.name, tuple(starters))
+                      out.name, tuple(starters), written)
 
 
 _MERGED: dict[tuple[str, tuple[Path, ...]], Path] = {}

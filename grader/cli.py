@@ -1,5 +1,6 @@
 """The ``grader`` command: ``grade`` a class, ``check`` one submission, ``list`` the checks, ``bundle`` and
-``dist`` what students get, ``similarity`` for staff."""
+``dist`` what students get; ``similarity`` for staff; ``review``, ``scores`` and ``roster`` for the written
+answers and the final grade (``grader.written.commands``)."""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +28,7 @@ from grader.assignment import Assignment
 from grader.session import INSTRUCTOR_ONLY, answers_for, collect_assignment, collect_exercises, grade_all, make_bundle
 from grader.submission import UsageError, discover
 from grader.terminal import print_check_summary, print_exercise_list
+from grader.written.commands import add_commands as add_written_commands, check_course, run as run_written_command
 
 SIMILARITY = importlib.util.find_spec("grader.similarity") is not None
 """The similarity search is the instructor's: the student package does not hold it, nor its options."""
@@ -146,6 +148,7 @@ def build_parser(pm) -> argparse.ArgumentParser:
         similarity.add_argument("--top", type=_positive_int, default=top, metavar="N",
                                 help="list N pairs at least, flagged or not (default %(default)s)")
 
+    add_written_commands(sub)
     lst = sub.add_parser("list", help="list exercises and checks with their points")
     lst.add_argument("--only", action="append", default=[], metavar="IDS", help="restrict the listing")
     sub.add_parser("plugins", help="list the plugins with their versions and hooks",
@@ -254,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
             return _bundle(pm, args, assignment)
         if args.command == "dist":
             return _dist(pm, args, assignment)
+        if args.command in ("review", "scores", "roster"):
+            return run_written_command(pm, args, assignment)
         return _check(pm, args, assignment)
     except UsageError as exc:
         print("grader: error: %s" % exc, file=sys.stderr)
@@ -271,6 +276,7 @@ def _grade(pm, args, assignment: Assignment) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     gradebook_path = args.gradebook or args.out / "gradebook.sqlite"
     gradebook_path.parent.mkdir(parents=True, exist_ok=True)
+    check_course(gradebook_path, assignment)
     if corpus is not None:
         from grader.similarity.command import class_step
         class_step(submissions, assignment, args.out, corpus)

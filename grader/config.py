@@ -40,6 +40,9 @@ class GradingConfig:
     """What is graded (package, student files, notebooks, runtimes, reference), from the plugins."""
     plugins: list[dict[str, str]] = field(default_factory=list)
     """The plugins taking part (``name``, ``version``): every report records them."""
+    class_info: dict[str, Any] = field(default_factory=dict)
+    """What the summary writers show besides the reports, from the gradebook (``grader.written.summary``):
+    the written questions, the roster's mismatches, the students with no submission."""
 
     @property
     def isolation(self) -> str:

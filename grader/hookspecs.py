@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from grader.misconceptions import Misconception
     from grader.model import Report
     from grader.submission import Submission
+    from grader.written.late import Lateness
 
 hookspec = pluggy.HookspecMarker("grader")
 
@@ -122,4 +123,22 @@ def grader_export(report: Report, kind: str, path: Path) -> bool | None:
     Return True if this plugin writes that kind; the first plugin that does wins, the others are not
     called. Plugins are asked in pluggy's order, last registered first, so a pack's writer for a kind replaces
     the built-in one. Return None for kinds it does not know. Called on the main thread.
+    """
+
+
+@hookspec(firstresult=True)
+def grader_late_penalty(lateness: Lateness, points: float, max_points: float, policy: dict) -> float | None:
+    """Return the points a late submission loses: a course's own late rule.
+
+    ``lateness`` (``grader.written.late.Lateness``) says which submission and student, when it was submitted
+    and where that time comes from, the student's due date (extensions included) and ``days_late``
+    (fractional; ``late_days`` counts started days). ``points`` is the raw score, automatic plus hand-graded;
+    ``max_points`` the most it could be; ``policy`` the ``[late]`` settings of ``gradebook.toml`` (``policy``,
+    ``percent_per_day``, ``max_percent``, ``grace_days``). The penalty is kept between 0 and ``points``.
+
+    The first plugin to return a number wins (pluggy's order, last registered first: a course's plugin before
+    the built-in policies, which answer last); return None to leave the decision to the others. Called each
+    time a submission's grade is computed (its report written, the summaries, ``grader review``, ``grader
+    scores``), also when it is on time: from several threads at once under ``grader grade --jobs``, each
+    submission's report being written as soon as it is graded.
     """

@@ -121,6 +121,16 @@ class Report:
     """The notebooks' bytes, for the writer that renders them; never written to ``report.json``."""
     functions: dict[str, FunctionVerdict] = field(default_factory=dict)
     """Per student function (target name): its verdict, from its own checks and the localized failures."""
+    student: dict[str, str] | None = None
+    """The roster's student for this submission (``id``, ``name``, ``email``); None without a roster match."""
+    written: dict[str, Any] = field(default_factory=dict)
+    """The written questions' hand grades (``grader.written.grades``): ``score``, ``max_score``, counts, and per
+    question its status (graded, ungraded, changed), points, rubric items and comments."""
+    late: dict[str, Any] = field(default_factory=dict)
+    """When it was submitted and where that time comes from, the due date, days late, the penalty."""
+    grade: dict[str, Any] = field(default_factory=dict)
+    """The whole grade: ``automatic``, ``manual``, ``late_penalty``, ``final`` and their maxima. Empty where no
+    gradebook is behind the report (``grader check``): ``score`` is then the automatic part alone."""
 
     @property
     def score(self) -> float:
@@ -143,6 +153,8 @@ class Report:
             "questions": list(self.questions),
             "problems": list(self.problems),
             "notebooks": dict(self.notebooks),
+            **({"student": self.student, "written": self.written, "late": self.late, "grade": self.grade}
+               if self.grade else {}),
         }
 
     @classmethod

@@ -19,8 +19,12 @@ from grader.assignment import Assignment
 from grader.config import GradingConfig
 from grader.model import Report
 from grader.submission import Submission
+from grader.written.questions import graded_rows, question_id
 
 MAX_ANSWER_CHARS = 20_000
+MAX_ANSWER_IMAGES_CHARS = 1_000_000
+"""Most base64 of the images (cell attachments) kept with one answer; the rest are left out."""
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
 MAX_CHECK_LINES = 200
 MAX_ERRORS = 20
 EXCERPT_CHARS = 90
@@ -70,12 +74,16 @@ def read_notebooks(notebooks: Mapping[str, bytes], assignment: Assignment) -> No
         expected = assignment.questions.get(name, ())
         if len(questions) < len(expected):
             questions += [_not_found(name, qid, facts["present"]) for qid in expected if qid not in found]
+        for q in questions:
+            q["label"] = q["id"]
+            q["id"] = question_id(name, q["label"], assignment.written)
         facts["questions"] = len(questions)
         facts["answered"] = sum(q["answered"] for q in questions)
         summary.questions += questions
         summary.facts[name] = facts
         if facts["problem"]:
             summary.problems.append(facts["problem"])
+    graded_rows(summary.questions, assignment.written)
     return summary
 
 
@@ -131,6 +139,7 @@ def find_questions(cells: list[dict[str, Any]], notebook: str) -> list[dict[str,
             unnumbered += 1
         qid = "Inline Question" + (" %s" % number if number else (" #%d" % unnumbered if unnumbered > 1 else ""))
         prompt, answer_parts = _split_answer(rest)
+        images = _images(cell)
         for following in cells[index + 1:]:
             if following.get("cell_type") != "markdown" or _question_label(following) is not None:
                 break
@@ -139,6 +148,7 @@ def find_questions(cells: list[dict[str, Any]], notebook: str) -> list[dict[str,
             if first.lstrip().startswith("#") and not _ANSWER_HEADING.search(first):
                 break
             answer_parts.append(_drop_answer_mark(text))
+            images.update(_images(following))
         answer = "\n\n".join(p.strip("\n") for p in answer_parts if _has_content(p)).strip()[:MAX_ANSWER_CHARS]
         table = parse_xy_table(answer)
         question = {
@@ -151,8 +161,26 @@ def find_questions(cells: list[dict[str, Any]], notebook: str) -> list[dict[str,
         }
         if table is not None:
             question["table"] = table
+        shown = {n: uri for n, uri in images.items() if "attachment:" + n in answer}
+        if shown:
+            question["images"] = shown
         questions.append(question)
     return questions
+
+
+def _images(cell: dict[str, Any]) -> dict[str, str]:
+    """A markdown cell's image attachments as data URIs (name -> URI), within ``MAX_ANSWER_IMAGES_CHARS``."""
+    found, size = {}, 0
+    attachments = cell.get("attachments")
+    for name, bundle in (attachments.items() if isinstance(attachments, dict) else []):
+        for mime in IMAGE_TYPES:
+            data = _join(bundle.get(mime)) if isinstance(bundle, dict) else ""
+            data = "".join(data.split())
+            if data and re.fullmatch(r"[A-Za-z0-9+/=]+", data) and size + len(data) <= MAX_ANSWER_IMAGES_CHARS:
+                found[str(name)] = "data:%s;base64,%s" % (mime, data)
+                size += len(data)
+                break
+    return found
 
 
 def is_answered(answer: str) -> bool:

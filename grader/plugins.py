@@ -33,8 +33,8 @@ EXERCISE_PLUGINS = (
 )
 """The assignment this repository grades (CS231n 2020 assignment 3) and its exercise packs."""
 
-CORE_PLUGINS = ("grader.notebooks",)
-"""Built-in features that are not writers: reading the notebooks."""
+CORE_PLUGINS = ("grader.notebooks", "grader.written.late")
+"""Built-in features that are not writers: reading the notebooks, the course's late policy."""
 
 DEFAULT_PLUGINS = EXERCISE_PLUGINS + CORE_PLUGINS + WRITER_PLUGINS
 """Built-in features, each a plugin module, registered in this order; the only plugin names the core knows."""

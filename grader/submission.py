@@ -6,6 +6,7 @@ for example), the student files inside it and the notebooks next to it.
 from __future__ import annotations
 
 import hashlib
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,14 @@ class Submission:
     files: dict[str, bytes] = field(default_factory=dict)
     notebooks: dict[str, bytes] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    submitted_at: float | None = None
+    """The latest modification time among the files read (epoch seconds), for the late policy when no
+    roster or metadata file gives the submission's time."""
+    time_source: str = ""
+    """Where ``submitted_at`` comes from: ``zip entries`` or ``file mtimes``."""
+
+    def saw_time(self, when: float, source: str) -> None:
+        self.submitted_at, self.time_source = max(when, self.submitted_at or when), source
 
     @property
     def sha256(self) -> str:
@@ -81,10 +90,12 @@ def load_folder(path: Path, assignment: Assignment, submission_id: str | None = 
         f = package / name
         if f.is_file():
             sub.files[name] = _read_capped(f, sub)
+            sub.saw_time(f.stat().st_mtime, "file mtimes")
     for nb in assignment.notebooks:
         f = package.parent / nb
         if f.is_file():
             sub.notebooks[nb] = _read_capped(f, sub)
+            sub.saw_time(f.stat().st_mtime, "file mtimes")
     return sub
 
 
@@ -131,6 +142,10 @@ def _zip_package_prefix(names: list[str], assignment: Assignment) -> str | None:
 
 
 def _read_member(zf: zipfile.ZipFile, member: str, sub: Submission) -> bytes:
+    try:
+        sub.saw_time(time.mktime(zf.getinfo(member).date_time + (0, 0, -1)), "zip entries")
+    except (OverflowError, ValueError):
+        pass
     with zf.open(member) as fh:
         data = fh.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:

@@ -69,8 +69,12 @@ def test_grade_writes_every_output(tmp_path):
     assert {c["status"] for c in report["checks"]} == {"passed"}
     assert report["score"] == report["max_score"] == 6.0
     gradescope = json.loads((out / "skeleton" / "results.json").read_text())
-    assert gradescope["score"] == 0 and len(gradescope["tests"]) == 6
+    checks = [t for t in gradescope["tests"] if "written" not in t["tags"]]
+    assert gradescope["score"] == 0 and len(checks) == 6
     assert all(t["status"] == "failed" for t in gradescope["tests"])
+    written = [t for t in gradescope["tests"] if "written" in t["tags"]]  # one per written question, not graded
+    assert [t["tags"][1] for t in written] == ["rnn.q1", "lstm.q1", "netvis.q1", "gan.q1", "gan.q2", "gan.q3"]
+    assert all(t["output"] == "Not graded yet." and t["score"] == 0 for t in written)
     suites = ET.parse(out / "skeleton" / "junit.xml").getroot()
     assert suites.find("testsuite").get("failures") == "6"
     rows = list(csv.DictReader((out / "grades.csv").open()))

@@ -102,7 +102,7 @@ def test_a_sample_with_the_pack_file_is_graded_with_its_question_and_the_pack_re
     assert all(c["status"] == "passed" for c in graded["checks"]), graded["checks"]
     assert {"name": "transformer", "version": PACK_VERSION} in graded["grader"]["plugins"]
     [question] = [q for q in graded["questions"] if q["notebook"] == NOTEBOOK.name]
-    assert question["id"] == "Inline Question 1" and question["answered"]
+    assert question["label"] == "Inline Question 1" and question["answered"]
     assert "sqrt(D)" in question["answer"]
 
 

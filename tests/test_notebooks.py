@@ -65,7 +65,7 @@ def test_answer_in_the_next_cell():
     q = only_question(notebook(
         md("# INLINE QUESTION 1\n\nOne advantage and one disadvantage of a character-level model."),
         md("**Your Answer:** Fewer parameters.\n\nBut much longer sequences."), code()))
-    assert q["id"] == "Inline Question 1"
+    assert q["label"] == "Inline Question 1" and q["id"] == "rnn.q1"
     assert q["question"] == "Inline Question 1: One advantage and one disadvantage of a character-level model."
     assert q["answered"] is True
     assert q["answer"] == "Fewer parameters.\n\nBut much longer sequences."
@@ -112,18 +112,18 @@ def test_question_labels_in_any_case_and_format_and_not_in_running_text():
                     md("## Inline Question #2:\n\nPrompt two."), md("Answer two."),
                     md("INLINE QUESTION\n\nPrompt three."), md("Answer three."))
     qs = questions_of(data, GAN)
-    assert [q["id"] for q in qs] == ["Inline Question 1", "Inline Question 2", "Inline Question"]
+    assert [q["label"] for q in qs] == ["Inline Question 1", "Inline Question 2", "Inline Question"]
     assert [q["answer"] for q in qs] == ["Answer one, see the inline question above.", "Answer two.", "Answer three."]
 
 
 def test_cells_only_mentioning_inline_questions_are_not_questions():
     data = notebook(md("Inline questions are graded by hand."), md("# INLINE QUESTION 1\n\nPrompt."), md("ok"))
-    assert [q["id"] for q in questions_of(data)] == ["Inline Question 1"]
+    assert [q["label"] for q in questions_of(data)] == ["Inline Question 1"]
 
 
 def test_unnumbered_questions_in_one_notebook_get_distinct_ids():
     data = notebook(md("# INLINE QUESTION\n\nA?"), md("a"), md("# INLINE QUESTION\n\nB?"), md("b"))
-    assert [q["id"] for q in questions_of(data, LSTM)] == ["Inline Question", "Inline Question #2"]
+    assert [q["label"] for q in questions_of(data, LSTM)] == ["Inline Question", "Inline Question #2"]
 
 
 def test_long_prompt_is_cut_to_an_excerpt():
@@ -171,7 +171,7 @@ def test_xy_table_layouts(markdown, expected):
 def test_missing_notebooks_are_problems_and_their_questions_unanswered():
     summary = read_notebooks({}, ASSIGNMENT)
     assert summary.problems == ["%s is missing (not found next to cs231n/)" % n for n in NOTEBOOKS]
-    assert [(q["notebook"], q["id"]) for q in summary.questions] == [
+    assert [(q["notebook"], q["label"]) for q in summary.questions] == [
         (RNN, "Inline Question 1"), (LSTM, "Inline Question"), (VIS, "Inline Question"),
         (GAN, "Inline Question 1"), (GAN, "Inline Question 2"), (GAN, "Inline Question 3")]
     assert all(q["answered"] is False and q.get("missing") for q in summary.questions)
@@ -485,7 +485,7 @@ def test_reference_notebooks_are_answered_and_executed():
     assert summary.problems == []
     assert len(summary.questions) == 6 and all(q["answered"] for q in summary.questions)
     assert all(f["executed"] and f["executed_cells"] == f["code_cells"] for f in summary.facts.values())
-    gan1 = next(q for q in summary.questions if q["notebook"] == GAN and q["id"] == "Inline Question 1")
+    gan1 = next(q for q in summary.questions if q["notebook"] == GAN and q["id"] == "gan.q1")
     assert gan1["table"] == {"x": ["1", "-1", "-2", "-1", "1", "2", "1"], "y": ["1", "2", "1", "-1", "-2", "-1", "1"]}
     assert summary.facts[RNN]["checks"][0]["text"] == "next_h error: 6.292421426471037e-09"
 
@@ -495,7 +495,7 @@ def test_skeleton_notebooks_are_unanswered_and_not_executed():
     assert summary.problems == []
     assert len(summary.questions) == 6 and not any(q["answered"] for q in summary.questions)
     assert not any(f["executed"] for f in summary.facts.values())
-    gan1 = next(q for q in summary.questions if q["notebook"] == GAN and q["id"] == "Inline Question 1")
+    gan1 = next(q for q in summary.questions if q["notebook"] == GAN and q["id"] == "gan.q1")
     assert gan1["table"] == {"x": ["1"] + [""] * 6, "y": ["1"] + [""] * 6}
 
 

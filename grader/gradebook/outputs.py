@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -22,6 +23,13 @@ from grader.gradebook.store import Attempt, Gradebook
 from grader.model import Report
 from grader.notebooks import html_name
 from grader.submission import Submission
+from grader.written.grades import ClassGrades
+from grader.written.summary import class_info
+
+
+def class_grades(gradebook: Gradebook, config: GradingConfig, pm: pluggy.PluginManager) -> ClassGrades:
+    """The hand grades, roster, course file and late policy the reports' grades come from."""
+    return ClassGrades(gradebook, config.assignment.written if config.assignment else (), pm)
 
 
 def _writers(pm: pluggy.PluginManager) -> str:
@@ -33,7 +41,7 @@ def write_submission(gradebook: Gradebook, attempt: Attempt, exercises: list[Exe
     """Write one submission's report files from the gradebook and return the report; ``submission`` (its
     files, read this run) lets the notebooks be rendered too, unless the same writers already rendered this
     attempt's notebooks there."""
-    doc, digest = report_document(gradebook, attempt, exercises)
+    doc, digest = report_document(gradebook, attempt, exercises, grades=class_grades(gradebook, config, pm))
     report = Report.from_json(doc)
     folder, writers = out_dir / attempt.submission, _writers(pm)
     last = gradebook.last_output(out_dir, attempt.submission)
@@ -56,8 +64,9 @@ def write_outputs(gradebook: Gradebook, exercises: list[Exercise], config: Gradi
     """
     reports, writers = [], _writers(pm)
     with _turn(out_dir):
+        grades = class_grades(gradebook, config, pm)
         for attempt in gradebook.graded_attempts():
-            light, digest = report_document(gradebook, attempt, exercises, artifacts=False)
+            light, digest = report_document(gradebook, attempt, exercises, artifacts=False, grades=grades)
             last = gradebook.last_output(out_dir, attempt.submission)
             if last is None or last[0] != _combined(digest, writers) or not (
                     out_dir / attempt.submission / "report.json").is_file():
@@ -65,7 +74,8 @@ def write_outputs(gradebook: Gradebook, exercises: list[Exercise], config: Gradi
                 write_submission(gradebook, attempt, exercises, config, pm, out_dir,
                                  sub if attempt_id == attempt.id else None)
             reports.append(Report.from_json(light))
-        pm.hook.grader_write_summary(reports=reports, out_dir=out_dir, config=config)
+        pm.hook.grader_write_summary(reports=reports, out_dir=out_dir,
+                                     config=replace(config, class_info=class_info(grades, reports)))
     return reports
 
 

@@ -11,14 +11,16 @@ from grader.checks import Exercise
 from grader.gradebook.store import Attempt, Gradebook
 from grader.model import REPORT_SCHEMA, CheckResult
 from grader.verdicts import function_verdicts
+from grader.written.grades import ClassGrades
 
 
-def report_document(gradebook: Gradebook, attempt: Attempt, exercises: list[Exercise], artifacts: bool = True
-                    ) -> tuple[dict[str, Any], str]:
+def report_document(gradebook: Gradebook, attempt: Attempt, exercises: list[Exercise], artifacts: bool = True,
+                    grades: ClassGrades | None = None) -> tuple[dict[str, Any], str]:
     """The ``report.json`` document of ``attempt`` and a digest of the gradebook rows it was built from.
 
     Checks follow the order of ``exercises`` (the current definitions); results of checks no longer defined
-    are left out. Without ``artifacts`` the pictures are not even read (class-wide summaries).
+    are left out. Without ``artifacts`` the pictures are not even read (class-wide summaries). With
+    ``grades`` the document gets the written answers' grades, the late penalty and the final grade.
     """
     latest = gradebook.latest_results(attempt.id, artifacts=artifacts)
     base = gradebook.latest_report(attempt.id)
@@ -53,6 +55,7 @@ def report_document(gradebook: Gradebook, attempt: Attempt, exercises: list[Exer
     results = {entry["id"]: CheckResult.from_json(entry) for entry in checks}
     defined = [c for ex in exercises for c in ex.checks if c.id in results]
     document["functions"] = {name: asdict(v) for name, v in function_verdicts(defined, results).items()}
-    digest = hashlib.sha256(json.dumps([attempt.id, attempt.path, report_row, sources, summaries]).encode()
+    hand = grades.annotate(document, attempt.id) if grades is not None else ""
+    digest = hashlib.sha256(json.dumps([attempt.id, attempt.path, report_row, sources, summaries, hand]).encode()
                             ).hexdigest()
     return document, digest

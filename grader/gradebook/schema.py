@@ -93,6 +93,46 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (out_dir, submission)
     );
     """,
+    # 2: hand grades of the written questions (history kept), the roster, the time of each attempt
+    """
+    CREATE TABLE written_grades (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        question TEXT NOT NULL,           -- the question id of report.json questions (rnn.q1)
+        answer_sha256 TEXT NOT NULL,      -- of the answer graded: another one now is "changed since graded"
+        items TEXT NOT NULL,              -- JSON list of the rubric item ids applied (scored by today's rubric)
+        adjustment REAL NOT NULL,         -- points added (or taken) besides the items
+        points REAL,                      -- an absolute score instead of items and adjustment (an import)
+        comment TEXT NOT NULL,
+        grader TEXT NOT NULL,             -- who saved it
+        source TEXT NOT NULL,             -- review, import
+        replaces INTEGER,                 -- the grade the grader saw when saving (conflict detection)
+        graded_at REAL NOT NULL
+    );
+    CREATE INDEX written_grades_latest ON written_grades (submission_id, question, id);
+    CREATE TABLE roster_imports (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        imported_at REAL NOT NULL
+    );
+    CREATE TABLE roster (
+        import_id INTEGER NOT NULL REFERENCES roster_imports(id),
+        student TEXT NOT NULL,
+        name TEXT NOT NULL,
+        email TEXT NOT NULL,
+        submission TEXT,                  -- the submission id (folder or zip name) of this student's work
+        submitted_at REAL,                -- from the LMS, when the roster gives it
+        extension_days REAL NOT NULL,
+        data TEXT NOT NULL,               -- JSON: the row's other columns (section, LMS ids)
+        PRIMARY KEY (import_id, student)
+    );
+    CREATE TABLE attempt_times (
+        attempt_id INTEGER PRIMARY KEY REFERENCES attempts(id),
+        submitted_at REAL,                -- the latest time among the submission's files
+        source TEXT NOT NULL              -- zip entries, file mtimes
+    );
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -92,6 +92,10 @@ class Gradebook:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
+    transaction = _write
+    """One write transaction, for the modules that keep their own tables here (``grader.written``)."""
+    query = _read
+
     @property
     def version(self) -> int:
         return self._read("PRAGMA user_version")[0][0]
@@ -164,6 +168,8 @@ class Gradebook:
             (attempt_id,) = db.execute("SELECT id FROM attempts WHERE submission_id = ? AND content_sha256 = ?",
                                        (sub_id, digest)).fetchone()
             db.execute("UPDATE attempts SET seen_at = ?, path = ? WHERE id = ?", (now, str(sub.path), attempt_id))
+            db.execute("INSERT OR IGNORE INTO attempt_times (attempt_id, submitted_at, source) VALUES (?, ?, ?)",
+                       (attempt_id, sub.submitted_at, sub.time_source))
         return Attempt(attempt_id, sub.id, sub.sha256, str(sub.path))
 
     def graded_attempts(self) -> list[Attempt]:

@@ -154,6 +154,8 @@ def unanswered_questions(reports: list[Report]) -> list[dict[str, Any]]:
     table: dict[tuple[str, str], dict[str, Any]] = {}
     for report in reports:
         for q in report.questions:
+            if q.get("graded") is False:
+                continue  # the twin notebook's row of a question answered in the other one
             key = (str(q.get("notebook", "")), str(q.get("id") or q.get("question", "")))
             row = table.setdefault(key, {"notebook": key[0], "id": key[1], "question": str(q.get("question", "")),
                                          "asked": 0, "students": []})
@@ -206,8 +208,10 @@ def student_rows(reports: list[Report], checks: list[Rate]) -> list[dict[str, An
             "exercises": {s.id: s.score for s, _ in exercise_groups(report)},
             "failed": len(failed),
             "failed_index": " ".join(str(index[c.id]) for c in failed if c.id in index),
-            "unanswered": sum(not q.get("answered") for q in report.questions),
+            "unanswered": sum(not q.get("answered") for q in report.questions if q.get("graded", True)),
             "problems": report.problems,
+            "grade": report.grade,
+            "student": report.student or {},
         })
     return rows
 
@@ -216,8 +220,44 @@ SIMILARITY_PAGE = "similarity.html"
 """The staff page of similar submissions (``grader similarity``), linked when it is beside the dashboard."""
 
 
-def render_dashboard(reports: list[Report], title: str = "Class dashboard", similarity: str | None = None) -> str:
-    """The whole page for ``reports`` (one per submission); ``similarity``: the link to the similarity page."""
+def written_stats(reports: list[Report], info: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per written question: how many are graded, not yet, changed since graded; the distribution of points."""
+    out = []
+    for q in info.get("questions", []):
+        counts: Counter = Counter()
+        points: Counter = Counter()
+        waiting: list[str] = []
+        for report in reports:
+            entry = next((e for e in (report.written or {}).get("questions", []) if e.get("id") == q["id"]), None)
+            status = entry.get("status", "ungraded") if entry else "ungraded"
+            counts[status] += 1
+            if status != "graded":
+                waiting.append(report.submission.id)
+            if entry and entry.get("points") is not None:
+                points[float(entry["points"])] += 1
+        scored = [p for p, n in points.items() for _ in range(n)]
+        peak = max(points.values(), default=0)
+        out.append({"id": q["id"], "title": q["title"], "max": q["points"], "graded": counts["graded"],
+                    "ungraded": counts["ungraded"], "changed": counts["changed"], "waiting": waiting,
+                    "mean": statistics.fmean(scored) if scored else None,
+                    "bars": [(p, n, n / peak if peak else 0) for p, n in sorted(points.items())]})
+    return out
+
+
+def late_stats(reports: list[Report]) -> dict[str, Any]:
+    late = [r for r in reports if (r.late or {}).get("late_days")]
+    return {"late": len(late), "penalized": sum(1 for r in late if r.grade.get("late_penalty")),
+            "points": round(sum(r.grade.get("late_penalty", 0.0) for r in late), 4),
+            "students": sorted(r.submission.id for r in late)}
+
+
+def render_dashboard(reports: list[Report], title: str = "Class dashboard", info: dict[str, Any] | None = None,
+                     similarity: str | None = None) -> str:
+    """The whole page for ``reports`` (one per submission); ``info``: the class's written questions and roster
+    (``config.class_info``); ``similarity``: the link to the similarity page."""
+    info = info or {}
+    graded = [r for r in reports if r.grade]
+    finals = [r.grade["final"] / r.grade["max"] for r in graded if r.grade.get("max")]
     checks = check_rates(reports)
     functions = function_rates(reports)
     exercises = exercise_stats(reports)
@@ -231,6 +271,8 @@ def render_dashboard(reports: list[Report], title: str = "Class dashboard", simi
         histogram=histogram(reports), exercises=exercises, checks=checks, functions=functions,
         diagnoses=diagnoses(reports), questions=unanswered_questions(reports),
         students=student_rows(reports, checks), similarity=similarity,
+        written=written_stats(reports, info), late=late_stats(graded), info=info,
+        final_mean=statistics.fmean(finals) if finals else None, has_grade=bool(graded),
     ))
 
 
@@ -238,4 +280,4 @@ def render_dashboard(reports: list[Report], title: str = "Class dashboard", simi
 def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingConfig) -> None:
     """Write ``out_dir/index.html``."""
     similarity = SIMILARITY_PAGE if (out_dir / SIMILARITY_PAGE).is_file() else None
-    write_atomic(out_dir / "index.html", render_dashboard(reports, similarity=similarity))
+    write_atomic(out_dir / "index.html", render_dashboard(reports, info=config.class_info, similarity=similarity))

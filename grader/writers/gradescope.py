@@ -19,7 +19,14 @@ def gradescope_results(report: Report) -> dict[str, Any]:
     lines += [f"Problem: {problem}" for problem in report.problems]
     lines += [f"{verdict.status.capitalize()}: {display_name(name)}: {verdict.blame}"
               for name, verdict in report.functions.items() if verdict.status != "passed"]
-    if report.questions:
+    grade = report.grade
+    if grade:
+        lines[0] = (f"Score: {grade['final']:g} / {grade['max']:g} (automatic {grade['automatic']:g} / "
+                    f"{grade['automatic_max']:g}, written {grade['manual']:g} / {grade['manual_max']:g}"
+                    + (f", late penalty -{grade['late_penalty']:g}" if grade["late_penalty"] else "") + ")")
+        if grade["ungraded"]:
+            lines.append(f"{grade['ungraded']} written question(s) are not graded yet.")
+    elif report.questions:
         lines.append(f"{len(report.questions)} written question(s) are graded by hand.")
     tests = [
         {
@@ -31,12 +38,29 @@ def gradescope_results(report: Report) -> dict[str, Any]:
             "tags": list(check.targets),
         }
         for check in report.checks
-    ]
+    ] + [written_test(q) for q in (report.written or {}).get("questions", [])]
     return {
-        "score": report.score,
+        "score": grade["final"] if grade else report.score,
         "execution_time": round(sum(c.duration_s for c in report.checks), 3),
         "output": "\n".join(lines),
         "tests": tests,
+    }
+
+
+def written_test(question: dict[str, Any]) -> dict[str, Any]:
+    """A written question as a Gradescope test: its hand-graded points and the feedback the student reads."""
+    status = question.get("status")
+    text = {"ungraded": "Not graded yet.",
+            "changed": "Your answer changed after it was graded; the grade shown is for the earlier answer."
+            }.get(status, "")
+    return {
+        "name": "written: %s %s" % (question["id"], question.get("title") or ""),
+        "score": question.get("points") or 0.0,
+        "max_score": question.get("max_points") or 0.0,
+        "status": "passed" if status != "ungraded" and question.get("points") == question.get("max_points")
+        else "failed",
+        "output": "\n".join(t for t in (text, question.get("feedback") or "") if t) or "Graded by hand.",
+        "tags": ["written", question["id"]],
     }
 
 

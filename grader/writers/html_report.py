@@ -202,11 +202,22 @@ def _check_view(check: CheckResult) -> dict[str, Any]:
     }
 
 
+_DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif);base64,[A-Za-z0-9+/=]+")
+
+
 class _AnswerRenderer(MathMLRendering, mistune.HTMLRenderer):
-    """Markdown to HTML with raw HTML escaped, HTML comments dropped, math as MathML and images shown as
-    their alt text (the page loads nothing)."""
+    """Markdown to HTML with raw HTML escaped, HTML comments dropped, math as MathML, and images drawn only
+    from the notebook's own attachments or embedded data (anything else is shown as its alt text: the page
+    loads nothing)."""
+
+    def __init__(self, *args: Any, images: dict[str, str] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._images = images or {}
 
     def image(self, text: str, url: str, title: str | None = None) -> str:
+        uri = self._images.get(url[len("attachment:"):]) if url.startswith("attachment:") else url
+        if uri and _DATA_IMAGE.fullmatch(uri):
+            return '<img src="%s" alt="%s">' % (uri, escape(text))
         return "[image: %s]" % text
 
     def block_html(self, html: str) -> str:
@@ -217,15 +228,22 @@ class _AnswerRenderer(MathMLRendering, mistune.HTMLRenderer):
         return super().inline_html(HTML_COMMENT.sub("", html))
 
 
-def markdown_html(text: str) -> Markup:
+def markdown_html(text: str, images: dict[str, str] | None = None) -> Markup:
     """A student's markdown as HTML: raw HTML escaped, comments hidden, math drawn, unsafe links neutralised,
-    no images loaded."""
-    return Markup(markdown_with_math(_AnswerRenderer(escape=True))(text))
+    images only from ``images`` (the cells' attachments, name -> data URI) or embedded data, none loaded."""
+    return Markup(markdown_with_math(_AnswerRenderer(escape=True, images=images))(text))
 
 
 def _without_tables(markdown: str) -> str:
     """``markdown`` less its table lines (a parsed table is shown on its own)."""
     return "\n".join(line for line in markdown.splitlines() if not line.lstrip().startswith("|"))
+
+
+def answer_images(question: dict[str, Any]) -> dict[str, str]:
+    """A question row's images (attachment name -> data URI), only well-formed ones."""
+    images = question.get("images")
+    return {str(k): str(v) for k, v in images.items() if _DATA_IMAGE.fullmatch(str(v))} if isinstance(
+        images, dict) else {}
 
 
 def _question_view(question: dict[str, Any]) -> dict[str, Any]:
@@ -239,7 +257,7 @@ def _question_view(question: dict[str, Any]) -> dict[str, Any]:
         "missing": bool(question.get("missing")),
         "prompt": markdown_html(str(question.get("prompt") or "")),
         "answer": answer,
-        "answer_html": markdown_html(_without_tables(answer) if table else answer),
+        "answer_html": markdown_html(_without_tables(answer) if table else answer, answer_images(question)),
         "table": [(str(axis), [str(v) for v in values] + [""] * (width - len(values)))
                   for axis, values in table.items() if isinstance(values, list)],
         "steps": list(range(width)),
@@ -247,8 +265,10 @@ def _question_view(question: dict[str, Any]) -> dict[str, Any]:
 
 
 def notebook_views(report: Report) -> list[dict[str, Any]]:
-    """The manual-grading section: per notebook its facts, link and questions (answers rendered)."""
+    """The manual-grading section: per notebook its facts, link and questions (answers rendered), each graded
+    answer with its hand grade."""
     names = list(report.notebooks) + [str(q.get("notebook", "")) for q in report.questions]
+    grades = {str(q.get("id")): q for q in (report.written or {}).get("questions", []) if isinstance(q, dict)}
     views = []
     for name in dict.fromkeys(names):
         facts = report.notebooks.get(name) or {}
@@ -257,7 +277,9 @@ def notebook_views(report: Report) -> list[dict[str, Any]]:
             "facts": facts,
             "link": facts["html"] if re.fullmatch(r"notebooks/[\w.-]+\.html", str(facts.get("html"))) else None,
             "checks": [c for c in facts.get("checks") or [] if isinstance(c, dict)],
-            "questions": [_question_view(q) for q in report.questions if str(q.get("notebook", "")) == name],
+            "questions": [{**_question_view(q), "grade": grades.get(str(q.get("id"))) if q.get("graded", True)
+                           else None, "note": str(q.get("note") or "")}
+                          for q in report.questions if str(q.get("notebook", "")) == name],
         })
     return views
 

@@ -106,7 +106,7 @@ def test_the_reference_earns_every_point_and_its_answer_is_collected(reports):
     report = reports["reference"]
     assert failed(report) == set() and report["score"] == report["max_score"] == 5.0
     [question] = [q for q in report["questions"] if q["notebook"] == NOTEBOOK.name]
-    assert question["id"] == "Inline Question 1" and question["answered"]
+    assert question["label"] == "Inline Question 1" and question["answered"]
 
 
 def test_the_skeleton_scores_zero_and_says_the_todo_is_left(reports):
