@@ -354,7 +354,7 @@ def inversion_run(ctx: CheckContext) -> Outcome:
 
 
 EXERCISE = Exercise(EXERCISE_ID, "Q4: Style transfer (TensorFlow)", tuple(checks.checks), fixtures=vision_fixtures,
-                    runtime="tensorflow")
+                    runtime="tensorflow", track="tensorflow")
 
 
 @hookimpl

@@ -40,6 +40,9 @@ class GradingConfig:
     """What is graded (package, student files, notebooks, runtimes, reference), from the plugins."""
     plugins: list[dict[str, str]] = field(default_factory=list)
     """The plugins taking part (``name``, ``version``): every report records them."""
+    track_policy: str = "best"
+    """Which twin counts where a student did a notebook on two tracks: ``best`` or a track's name
+    (``--track-policy``, see ``grader.tracks``)."""
 
     @property
     def isolation(self) -> str:

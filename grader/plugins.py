@@ -30,6 +30,7 @@ EXERCISE_PLUGINS = (
     "exercises.style_transfer",
     "exercises.gan",
     "exercises.gans.misconceptions",
+    "exercises.network_visualization_pytorch",
 )
 """The assignment this repository grades (CS231n 2020 assignment 3) and its exercise packs."""
 

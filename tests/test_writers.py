@@ -123,7 +123,7 @@ def test_json_report_schema_and_nan_as_null(report, tmp_path):
     assert doc["schema"] == "grader.report/1"
     assert doc["submission"] == {"id": "alice", "path": "/subs/alice", "sha256": "ab" * 32}
     assert doc["grader"] == {"version": "0.1.0", "seed": 1, "isolation": "bwrap", "strict_env": False, "compat": [],
-                             "plugins": [], "release": None}
+                             "plugins": [], "release": None, "track_policy": "best"}
     assert (doc["score"], doc["max_score"]) == (2.0, 12.0)
     for check in doc["checks"]:
         assert {"id", "exercise", "targets", "status", "score", "max_score", "message", "metric",

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.worker import compat, protocol
+from grader.worker import compat, frameworks, protocol
 from grader.worker.capture import Capture
 from grader.worker.protocol import Channel, Handle, describe_type
 from grader.worker.substitution import Substitution
@@ -256,12 +256,14 @@ class Worker:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed every global generator student code may draw from: numpy's, Python's, and TensorFlow's once it is
-    loaded (Keras's default initialisers and unseeded ``tf.random`` ops draw from it)."""
+    """Seed every global generator student code may draw from: numpy's, Python's, and TensorFlow's or
+    PyTorch's once loaded (Keras's default initialisers, ``torch.nn``'s and unseeded random ops draw from them)."""
     np.random.seed(seed)
     random.seed(seed)
     if "tensorflow" in sys.modules:
         sys.modules["tensorflow"].random.set_seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
 
 
 def head_and_tail(text: str, keep: int = 1000) -> str:
@@ -271,11 +273,25 @@ def head_and_tail(text: str, keep: int = 1000) -> str:
 
 
 def to_numpy(value: Any) -> Any:
-    """Framework tensors (anything with a ``.numpy()`` from tensorflow) become numpy arrays."""
+    """Framework tensors (anything with a ``.numpy()`` from tensorflow; torch tensors, detached and on the
+    CPU) become numpy arrays, and a ``torch.Size`` a tuple."""
     module = type(value).__module__ or ""
     if module.startswith(("tensorflow", "tf_keras", "keras")) and callable(getattr(value, "numpy", None)):
         return value.numpy()
+    if module.startswith("torch"):
+        if callable(getattr(value, "detach", None)) and callable(getattr(value, "numpy", None)):
+            return _torch_numpy(value)
+        if type(value).__name__ == "Size":
+            return tuple(value)
     return value
+
+
+def _torch_numpy(tensor: Any) -> Any:
+    """A torch tensor's values as a numpy array (bfloat16, which numpy lacks, as float32)."""
+    tensor = tensor.detach()
+    if str(tensor.dtype) == "torch.bfloat16":
+        tensor = tensor.float()
+    return tensor.numpy(force=True)
 
 
 def plain(value: Any, depth: int = 0) -> Any:
@@ -394,6 +410,7 @@ def main(argv: list[str]) -> None:
     capture = Capture(STDOUT_CAP)
     adopt_orphans()
     confine(os.environ.pop("GRADER_LIMITS", None), os.environ.pop("GRADER_WORKER_UID", None))
+    frameworks.setup(frameworks.take_env())
     if os.environ.pop(compat.ENV, None) == "1":
         compat.install(root, package)
     channel = Channel(read_fd, write_fd)
