@@ -31,6 +31,8 @@ EXERCISE_PLUGINS = (
     "exercises.gan",
     "exercises.gans.misconceptions",
     "exercises.network_visualization_pytorch",
+    "exercises.style_transfer_pytorch",
+    "exercises.gan_pytorch",
 )
 """The assignment this repository grades (CS231n 2020 assignment 3) and its exercise packs."""
 
