@@ -22,6 +22,11 @@ STUDENT_FILES = (
     "style_transfer_pytorch.py",
     "gan_pytorch.py",
 )
+TRACK_FILES = {
+    "tensorflow": ("net_visualization_tensorflow.py", "style_transfer_tensorflow.py", "gan_tf.py"),
+    "pytorch": ("net_visualization_pytorch.py", "style_transfer_pytorch.py", "gan_pytorch.py"),
+}
+"""The student files of each track's three notebooks (the captioning files belong to both)."""
 NOTEBOOKS = (
     "RNN_Captioning.ipynb",
     "LSTM_Captioning.ipynb",

@@ -51,7 +51,7 @@ def tensor(executor: Executor, value: Any, requires_grad: bool = False, dtype: s
 
 def facts(executor: Executor, handle: Handle) -> dict[str, Any]:
     """What ``handle`` holds (``vision_harness_pytorch.describe``) and its values."""
-    info = executor.call(HARNESS + ".describe", handle)
+    info = dict(executor.call(HARNESS + ".describe", handle))  # a copy: the answer itself stays as it came
     info["values"] = executor.call(HARNESS + ".values", handle) if info.get("is_tensor") else None
     return info
 

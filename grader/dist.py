@@ -38,6 +38,9 @@ from grader.submission import UsageError
 STUDENT_REQUIREMENTS = {"tensorflow-cpu": "tensorflow"}
 """Requirements students get instead: Colab and macOS have ``tensorflow`` (the CPU-only wheel exists for
 Linux and Windows only, and would install a second TensorFlow next to Colab's)."""
+STUDENT_EXTRAS = ("pytorch",)
+"""The instructor's extras students get too, without their pins (Colab's torch and torchvision are the ones to
+keep): ``pip install 'cs231n_a3_selfcheck-....whl[pytorch]'`` where PyTorch is not installed yet."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,16 @@ def _requirements(instructor: str) -> list[str]:
     return out
 
 
+def _extras(instructor: str) -> dict[str, list[str]]:
+    """``STUDENT_EXTRAS`` of the instructor's distribution, by extra, as bare requirement names."""
+    out: dict[str, list[str]] = {}
+    for requirement in metadata.requires(instructor) or []:
+        marker = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", requirement.partition(";")[2])
+        if marker and marker.group(1) in STUDENT_EXTRAS:
+            out.setdefault(marker.group(1), []).append(re.match(r"[A-Za-z0-9._-]+", requirement).group(0))
+    return out
+
+
 def _pyproject(name: str, version: str, instructor: str, title: str, packages: list[str],
                data: dict[str, list[str]]) -> str:
     """The generated project's ``pyproject.toml`` (JSON strings and lists are TOML ones)."""
@@ -162,6 +175,8 @@ def _pyproject(name: str, version: str, instructor: str, title: str, packages: l
                                              "solutions" % (title or "the assignment")),
              "requires-python = %s" % json.dumps(python),
              "dependencies = %s" % json.dumps(_requirements(instructor)), "",
+             "[project.optional-dependencies]",
+             *("%s = %s" % (extra, json.dumps(names)) for extra, names in sorted(_extras(instructor).items())), "",
              "[project.scripts]", 'grader = "grader.cli:main"', "",
              "[tool.setuptools]", "packages = %s" % json.dumps(packages), "include-package-data = false", "",
              "[tool.setuptools.package-data]"]

@@ -33,6 +33,8 @@ EXERCISE_PLUGINS = (
     "exercises.network_visualization_pytorch",
     "exercises.style_transfer_pytorch",
     "exercises.gan_pytorch",
+    "exercises.vision.misconceptions_pytorch",
+    "exercises.gans.misconceptions_pytorch",
 )
 """The assignment this repository grades (CS231n 2020 assignment 3) and its exercise packs."""
 

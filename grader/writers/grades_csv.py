@@ -1,4 +1,5 @@
-"""``grades.csv``: one row per submission with its total, per-exercise scores and the functions at fault."""
+"""``grades.csv``: one row per submission with its total, per-exercise scores, the track each notebook counts
+on and the functions at fault."""
 from __future__ import annotations
 
 import csv
@@ -11,6 +12,12 @@ from grader.model import Report
 from grader.writers._format import exercise_groups
 
 
+def counted_tracks(report: Report) -> str:
+    """``exercise:track`` for each exercise of a notebook offered on several tracks that counts, ``;``-joined (a
+    twin graded too but not counted has its score in its column, outside the total)."""
+    return ";".join("%s:%s" % (s.id, s.track) for s in report.exercises if s.track and s.counted)
+
+
 @hookimpl
 def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingConfig) -> None:
     """Write ``out_dir/grades.csv``, rows sorted by submission id, one column per exercise seen."""
@@ -19,13 +26,13 @@ def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingCo
     exercise_ids = list(dict.fromkeys(ex for _, scores in rows for ex in scores))
     with atomic_path(out_dir / "grades.csv") as temp, open(temp, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["submission", "score", "max_score", *exercise_ids, "sha256", "problems",
+        writer.writerow(["submission", "score", "max_score", *exercise_ids, "tracks", "sha256", "problems",
                          "failed_functions", "inconclusive_functions"])
         for report, scores in rows:
             writer.writerow([
                 report.submission.id, report.score, report.max_score,
                 *(round(scores[ex], 4) if ex in scores else "" for ex in exercise_ids),
-                report.submission.sha256, len(report.problems),
+                counted_tracks(report), report.submission.sha256, len(report.problems),
                 ";".join(n for n, v in report.functions.items() if v.status in ("failed", "error", "timeout")),
                 ";".join(n for n, v in report.functions.items() if v.status == "inconclusive"),
             ])
