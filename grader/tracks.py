@@ -65,8 +65,8 @@ def implemented(source: bytes, functions: Iterable[str] = ()) -> bool:
 
     With the course's START/END markers: some marked piece holds a statement other than ``pass``. Without
     them: one of ``functions`` (names in the module, ``Class.method`` for a method; every function when none
-    is given) does more than a stub does (a docstring, ``pass``, ``x = None``, ``return x``, ``raise
-    NotImplementedError``, seeding a generator when a seed is given). A file that does not parse is work in
+    is given) does more than a stub does (a docstring, ``pass``, ``x = None``, ``model = Sequential()``,
+    ``return x`` or ``return a, b``, ``raise NotImplementedError``, seeding a generator when a seed is given). A file that does not parse is work in
     progress, graded so that its report says why it fails."""
     text = source.decode("utf-8", errors="replace")
     marked = False
@@ -106,13 +106,23 @@ def _stub(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return all(_stub_statement(s) for s in function.body)
 
 
+def _placeholder(node: ast.expr | None) -> bool:
+    """``None``, a name, a constant, a tuple of those, or an empty container made by a call without
+    arguments (``tf.keras.models.Sequential()``): what a starter returns or assigns before the TODO."""
+    if node is None or isinstance(node, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(_placeholder(e) for e in node.elts)
+    return isinstance(node, ast.Call) and not node.args and not node.keywords
+
+
 def _stub_statement(node: ast.stmt) -> bool:
     if isinstance(node, ast.Pass) or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
         return True
     if isinstance(node, ast.Return):
-        return node.value is None or isinstance(node.value, (ast.Name, ast.Constant))
+        return _placeholder(node.value)
     if isinstance(node, ast.Assign):
-        return isinstance(node.value, ast.Constant)
+        return _placeholder(node.value)
     if isinstance(node, ast.Raise):
         exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
         return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"

@@ -66,11 +66,21 @@ def not_passing(report: dict) -> dict[str, str]:
 # ------------------------------------------------------------------------------------------ detection (unit)
 
 
+def twin_exercises() -> list[Exercise]:
+    from exercises import gan, gan_pytorch, network_visualization, network_visualization_pytorch, style_transfer
+    from exercises import style_transfer_pytorch
+
+    return [m.EXERCISE for m in (network_visualization, style_transfer, gan, network_visualization_pytorch,
+                                 style_transfer_pytorch, gan_pytorch)]
+
+
 def test_implemented_tells_the_students_work_from_the_blank_starter():
-    for track, files in TRACK_FILES.items():
-        for rel in files:
-            assert tracks.implemented((REFERENCE / rel).read_bytes()), rel
-            assert not tracks.implemented((SKELETON / rel).read_bytes()), rel
+    for ex in twin_exercises():
+        [module] = {m for c in ex.checks for m in c.modules}
+        rel = module + ".py"
+        reference = Submission("r", Path("."), files={rel: (REFERENCE / rel).read_bytes()})
+        blank = Submission("b", Path("."), files={rel: (SKELETON / rel).read_bytes()})
+        assert tracks.attempted(ex, reference, ASSIGNMENT) and not tracks.attempted(ex, blank, ASSIGNMENT), rel
     for rel in ("net_visualization_pytorch_2020.py", "gan_pytorch_2020.py", "gan_tf_keras2_2020.py"):
         assert tracks.implemented((DATA / rel).read_bytes()), rel  # 2020 files, markers deleted
     marked = b"def f(x):\n    # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****\n\n    pass\n\n" \
@@ -133,7 +143,8 @@ def test_a_pytorch_notebook_stands_in_for_its_tensorflow_twin():
 
 
 def test_a_bad_track_policy_is_a_usage_error(tmp_path, capsys):
-    code = main(["grade", str(tmp_path), "--out", str(tmp_path / "out"), "--track-policy", "jax"])
+    sub = one_track_copy(tmp_path / "sub", "pytorch")
+    code = main(["grade", str(sub), "--out", str(tmp_path / "out"), "--track-policy", "jax"])
     assert code == 2
     assert "--track-policy jax: choose one of best, tensorflow, pytorch" in capsys.readouterr().err
 
@@ -209,7 +220,7 @@ def test_the_outputs_show_the_track(pytorch_copies):
         rows = {row["submission"]: row for row in csv.DictReader(f)}
     assert rows["pytorch_only"]["tracks"] == ";".join("%s:pytorch" % ex for ex in TWINS.values())
     assert rows["pytorch_only"]["network_visualization_pytorch"] == "15.0"
-    assert rows["pytorch_only"]["network_visualization"] == ""
+    assert "network_visualization" not in rows["pytorch_only"]  # no one here did the TensorFlow notebook
     gradescope = json.loads((out / "pytorch_only" / "results.json").read_text())
     assert "Track: Q3: Network visualization (PyTorch): pytorch" in gradescope["output"]
     assert gradescope["score"] == 45 and sum(t["max_score"] for t in gradescope["tests"]) == 45
@@ -237,3 +248,133 @@ def test_where_pytorch_is_missing_the_report_says_what_to_install(tmp_path, monk
     assert main(["grade", str(tmp_path / "sub"), "--out", str(out), "--only", "gans,gans_pytorch"]) == 0
     again = json.loads((out / "sub" / "report.json").read_text())
     assert again["score"] == 15 and again["problems"] == []
+
+
+# ------------------------------------------------------------------------------------------ the samples
+
+STEPS = tuple("class_visualization_update_step/" + k for k in ("step", "hidden", "two-steps", "run"))
+SAMPLES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    # sample: (its function, its verdict, the mistake named, the checks it fails), all on its exercise alone
+    "bug_pt_saliency_max_score": (V + "compute_saliency_maps", "failed", "max-score", ("notebook", "hidden")),
+    "bug_pt_saliency_cross_entropy": (V + "compute_saliency_maps", "failed", "cross-entropy", ("notebook", "hidden")),
+    "bug_pt_saliency_no_abs": (V + "compute_saliency_maps", "failed", "no-abs", ("notebook", "hidden")),
+    "bug_pt_fooling_norm_squared": (V + "make_fooling_image", "failed", "norm-squared", ("notebook", "hidden")),
+    "bug_pt_fooling_descent": (V + "make_fooling_image", "failed", "descent", ("notebook", "hidden")),
+    **{"bug_pt_class_vis_" + bug: (V + "class_visualization_update_step", "failed", mistake, kinds)
+       for bug, mistake, kinds in (
+           ("l2_sign", "l2-sign", STEPS), ("l2_not_squared", "l2-not-squared", STEPS),
+           ("l2_data", "l2-no-gradient", STEPS), ("l2_on_score", "l2-on-score", STEPS),
+           ("normalized", "normalized-gradient", STEPS), ("mean_penalty", "mean-penalty", STEPS[1:]),
+           ("grad_not_zeroed", "grad-not-zeroed", STEPS[2:]), ("not_in_place", "not-in-place", STEPS))},
+    "bug_pt_content_loss_mean": (S + "content_loss", "failed", "mean", (
+        "notebook", "hidden", "style_transfer_pytorch/feature-inversion")),
+    "bug_pt_gram_not_normalized": (S + "gram_matrix", "failed", "not-normalized", (
+        "notebook", "hidden", S + "style_loss/notebook", S + "style_loss/hidden")),
+    "bug_pt_gram_no_batch_axis": (S + "gram_matrix", "error", "no-batch-axis", ("notebook", "hidden")),
+    "bug_pt_style_loss_gram_of_targets": (S + "style_loss", "error", "gram-of-targets", (
+        "notebook", "hidden", "style_transfer_pytorch/style-transfer", "style_transfer_pytorch/feature-inversion")),
+    "bug_pt_style_loss_one_element": (S + "style_loss", "failed", "one-element", ("notebook", "hidden")),
+    "bug_pt_tv_roll": (S + "tv_loss", "failed", "wraps-around", ("notebook", "hidden")),
+    "bug_pt_tv_channel_axis": (S + "tv_loss", "failed", "channel-axis", (
+        "notebook", "hidden", "style_transfer_pytorch/feature-inversion")),
+    "bug_pt_tv_no_vertical": (S + "tv_loss", "failed", "no-vertical", (
+        "notebook", "hidden", "style_transfer_pytorch/feature-inversion")),
+    "bug_pt_tv_loop": (S + "tv_loss", "failed", "loops", ("no-loops",)),
+    "bug_pt_noise_zero_one": (G + "sample_noise", "failed", "zero-one", ("notebook", "uniform")),
+    "bug_pt_bce_unstable": (G + "bce_loss", "failed", "unstable", (
+        "large-logits", G + "discriminator_loss/large-logits", G + "generator_loss/large-logits")),
+    "bug_pt_optimizer_default_betas": (G + "get_optimizer", "failed", "default-betas", ("settings",)),
+    "bug_pt_discriminator_layer_sizes": (G + "discriminator", "failed", "layer-sizes", ("params",)),
+    "bug_pt_generator_layer_sizes": (G + "generator", "failed", "layer-sizes", ("params",)),
+    "bug_pt_dc_classifier_layer_sizes": (G + "build_dc_classifier", "failed", "layer-sizes", ("params",)),
+    "bug_pt_dc_generator_layer_sizes": (G + "build_dc_generator", "failed", "layer-sizes", ("params",)),
+    "bug_pt_dc_generator_no_batchnorm": (G + "build_dc_generator", "failed", "no-batchnorm", ("params",)),
+    "bug_pt_generator_no_tanh": (G + "generator", "failed", "no-tanh", ("outputs",)),
+    "bug_pt_discriminator_sigmoid": (G + "discriminator", "failed", "sigmoid", ("outputs",)),
+}
+TWO_FUNCTIONS = {"bug_pt_losses_log_sigmoid": {G + "discriminator_loss": "log-of-sigmoid",
+                                                G + "generator_loss": "log-of-sigmoid"}}
+"""A sample whose bug sits in two functions: each names its own mistake."""
+EXERCISE_OF = {V: "network_visualization_pytorch", S: "style_transfer_pytorch", G: "gans_pytorch"}
+
+
+def sample_functions(sample: str) -> dict[str, tuple[str, str]]:
+    """Every function the sample's verdicts fail, with its verdict and the mistake's id."""
+    if sample in TWO_FUNCTIONS:
+        return {f: ("failed", "pytorch.%s.%s" % (f.split(".")[1], m)) for f, m in TWO_FUNCTIONS[sample].items()}
+    function, verdict, mistake, _ = SAMPLES[sample]
+    return {function: (verdict, "pytorch.%s.%s" % (function.split(".")[1], mistake))}
+
+
+def sample_checks(sample: str) -> set[str]:
+    if sample in TWO_FUNCTIONS:
+        return {f + "/large-logits" for f in TWO_FUNCTIONS[sample]}
+    function, _, _, kinds = SAMPLES[sample]
+    return {k if "/" in k else "%s/%s" % (function, k) for k in kinds}
+
+
+PT_BUGS = sorted([*SAMPLES, *TWO_FUNCTIONS])
+
+
+def test_every_pytorch_sample_has_expectations_and_every_mistake_a_sample():
+    from exercises.gans.misconceptions_pytorch import MISCONCEPTIONS as GANS
+    from exercises.vision.misconceptions_pytorch import MISCONCEPTIONS as VISION
+
+    assert set(PT_BUGS) == {b for b in load_make_buggy().BUGS if b.startswith("bug_pt_")}
+    named = {diagnosis for bug in PT_BUGS for _, diagnosis in sample_functions(bug).values()}
+    assert named == {m.id for m in VISION + GANS}
+    assert set(DONE_WHEN_BUGS) <= set(PT_BUGS)
+
+
+@pytest.fixture(scope="module")
+def pt_samples(request, tmp_path_factory):
+    from conftest import BatchGrader, selected_params
+
+    root = tmp_path_factory.mktemp("pt_samples")
+    for bug in PT_BUGS:
+        load_make_buggy().make(bug, root)
+
+    def options(bug: str) -> tuple[str, ...]:
+        prefix = next(p for p in EXERCISE_OF if next(iter(sample_functions(bug))).startswith(p))
+        return ("--only", EXERCISE_OF[prefix])
+
+    return BatchGrader(root, lambda: tmp_path_factory.mktemp("pt_batch"),
+                       selected_params(request, "test_pytorch_sample_fails_exactly_its_function", "bug"), options,
+                       "--seed", "20261127")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bug", PT_BUGS)
+def test_pytorch_sample_fails_exactly_its_function(bug, pt_samples):
+    """Each sample (a PyTorch-track student with one catalogued mistake) fails exactly its own checks, its own
+    function alone is not passed, and the mistake is named, on the function and on every check it decides."""
+    report = pt_samples(bug)
+    assert {c["id"] for c in report["checks"] if c["status"] != "passed"} == sample_checks(bug)
+    expected = sample_functions(bug)
+    assert not_passing(report) == {f: verdict for f, (verdict, _) in expected.items()}
+    for function, (_, diagnosis) in expected.items():
+        assert report["functions"][function]["diagnosis"]["id"] == diagnosis
+    named = {c["id"]: c["details"]["diagnosis"]["id"] for c in report["checks"] if c["details"].get("diagnosis")}
+    assert named and set(named.values()) <= {d for _, d in expected.values()}, named  # never another mistake
+    assert all(c["score"] == 0 for c in report["checks"] if c["status"] != "passed")
+    assert [e["track"] for e in report["exercises"]] == ["pytorch"]
+
+
+@pytest.mark.slow
+def test_code_written_in_2020_grades_full_marks_and_both_tracks_keep_their_score(tmp_path):
+    """The issue's Done-when, whole: a bug-free submission that did both tracks (the reference) turned into a
+    PyTorch-only copy scores what its TensorFlow-only copy scores, full marks, every exercise of the three
+    notebooks on the PyTorch track; both-track and 2020-style PyTorch code keep full marks too."""
+    one_track_copy(tmp_path / "pytorch_only", "pytorch")
+    one_track_copy(tmp_path / "tensorflow_only", "tensorflow")
+    one_track_copy(tmp_path / "style_2020", "pytorch", {
+        f: (DATA / f.replace(".py", "_2020.py")).read_text() for f in TRACK_FILES["pytorch"]})
+    reports = grade([tmp_path / "pytorch_only", tmp_path / "tensorflow_only", tmp_path / "style_2020"],
+                    tmp_path / "out", "--seed", "11", "--jobs", "2")
+    pt, tf, style = reports["pytorch_only"], reports["tensorflow_only"], reports["style_2020"]
+    assert pt["score"] == tf["score"] == pt["max_score"] == tf["max_score"] == 97
+    assert style["score"] == style["max_score"] == 97, [(c["id"], c["message"]) for c in style["checks"]
+                                                         if c["status"] != "passed"]
+    assert {e["id"]: e["track"] for e in pt["exercises"] if e["track"]} == {ex: "pytorch" for ex in TWINS.values()}
+    assert {e["id"]: e["track"] for e in tf["exercises"] if e["track"]} == {ex: "tensorflow" for ex in TWINS}
+    assert style["grader"]["compat"] == []  # 2020's PyTorch idioms need no shim
