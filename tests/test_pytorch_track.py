@@ -252,7 +252,7 @@ def test_where_pytorch_is_missing_the_report_says_what_to_install(tmp_path, monk
 
 # ------------------------------------------------------------------------------------------ the samples
 
-STEPS = tuple("class_visualization_update_step/" + k for k in ("step", "hidden", "two-steps", "run"))
+STEPS = ("step", "hidden", "two-steps", "run")
 SAMPLES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     # sample: (its function, its verdict, the mistake named, the checks it fails), all on its exercise alone
     "bug_pt_saliency_max_score": (V + "compute_saliency_maps", "failed", "max-score", ("notebook", "hidden")),
