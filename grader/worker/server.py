@@ -326,6 +326,10 @@ def confine(limits: str | None, uid: str | None) -> None:
         os.setuid(int(uid))
 
 
+TENSOR_SPACE = "torch.Tensor."
+"""``torch.Tensor``'s own methods: most are inherited from its C base, so a name added there is tampering too."""
+
+
 class Watch:
     """What the worker relies on, by identity: the builtins, numpy's functions, the standard modules and the
     worker's own code it calls, its standard streams and its pipes.
@@ -342,12 +346,17 @@ class Watch:
         self.take()
 
     def spaces(self) -> dict[str, Any]:
-        """Namespaces by the prefix that names their entries in messages."""
-        return {"builtins.": vars(builtins), "numpy.": vars(np), "numpy.random.": vars(np.random),
-                "numpy.linalg.": vars(np.linalg), "os.": vars(os), "json.": vars(json), "struct.": vars(struct),
-                "select.": vars(select), "the worker's ": globals(), "the worker's Worker.": vars(Worker),
-                "the protocol's ": vars(protocol), "the protocol's Channel.": vars(Channel),
-                "sys.": {"stdout": sys.stdout, "stderr": sys.stderr, "modules": sys.modules}}
+        """Namespaces by the prefix that names their entries in messages (PyTorch's too in a PyTorch worker:
+        turning tensors into arrays relies on it)."""
+        spaces = {"builtins.": vars(builtins), "numpy.": vars(np), "numpy.random.": vars(np.random),
+                  "numpy.linalg.": vars(np.linalg), "os.": vars(os), "json.": vars(json), "struct.": vars(struct),
+                  "select.": vars(select), "the worker's ": globals(), "the worker's Worker.": vars(Worker),
+                  "the protocol's ": vars(protocol), "the protocol's Channel.": vars(Channel),
+                  "sys.": {"stdout": sys.stdout, "stderr": sys.stderr, "modules": sys.modules}}
+        torch = sys.modules.get("torch")
+        if torch is not None and hasattr(torch, "Tensor"):
+            spaces.update({"torch.": vars(torch), TENSOR_SPACE: vars(torch.Tensor)})
+        return spaces
 
     def descriptors(self) -> list[Any]:
         out = []
@@ -370,10 +379,12 @@ class Watch:
         out = []
         missing = object()
         for prefix, space in self.spaces().items():
-            values = self.values[prefix]
+            values = self.values.get(prefix, ())
+            if prefix == TENSOR_SPACE and len(space) != len(values):  # a method shadowing one of TensorBase's
+                out += [prefix + k for k in space if not k.startswith("__") and k not in self.ids[prefix]]
             if len(space) >= len(values) and all(map(operator.is_, space.values(), values)):
                 continue  # the usual case, checked at C speed: nothing replaced, at most names added at the end
-            for key, ident in self.ids[prefix].items():
+            for key, ident in self.ids.get(prefix, {}).items():
                 if id(space.get(key, missing)) != ident:
                     out.append(prefix + key)
         if self.descriptors() != self.fd_state:
