@@ -191,8 +191,10 @@ class Grader:
         self.declared: dict[str, Fault] = {}
         self.evidence: dict[str, Evidence] = {}
         self.clock = SubmissionClock(self.config.submission_timeout_s)
-        chosen = [dataclasses.replace(ex, checks=tuple(c for c in ex.checks if only is None or c.id in only))
-                  for ex in tracks.graded(self.exercises, submission, self.assignment)]
+        asked = {ex.id: dataclasses.replace(ex, checks=tuple(c for c in ex.checks if only is None or c.id in only))
+                 for ex in self.exercises}
+        asked = {ex_id: ex for ex_id, ex in asked.items() if ex.checks}
+        chosen = [asked[ex.id] for ex in tracks.graded(self.exercises, submission, self.assignment, set(asked))]
         with self.workspace(submission) as workspace:
             scratch, students = workspace.folder, workspace.students
             runtimes = list(dict.fromkeys(ex.runtime for ex in chosen if ex.checks))

@@ -145,16 +145,20 @@ def attempted(exercise: Exercise, submission: Submission, assignment: Assignment
     return False
 
 
-def graded(exercises: list[Exercise], submission: Submission, assignment: Assignment) -> list[Exercise]:
+def graded(exercises: list[Exercise], submission: Submission, assignment: Assignment,
+           asked: set[str] | None = None) -> list[Exercise]:
     """The exercises to grade for ``submission``: every exercise without a twin; of each group of twins the
-    attempted ones, or the primary where none is."""
+    attempted ones, or the primary where none is. ``exercises`` are the whole definitions (what a student did
+    is judged on every function an exercise grades); ``asked`` the ids of those a selection (``--only``, a
+    notebook's ``check("...")``) keeps: a twin asked for alone is graded whatever the files hold."""
     keep: set[str] = set()
     for group in groups(exercises):
-        if len(group) == 1:
-            keep.add(group[0].id)
+        members = [ex for ex in group if asked is None or ex.id in asked]
+        if len(members) <= 1:
+            keep.update(ex.id for ex in members)
             continue
-        done = [ex.id for ex in group if attempted(ex, submission, assignment)]
-        keep.update(done or [group[0].id])
+        done = [ex.id for ex in members if attempted(ex, submission, assignment)]
+        keep.update(done or [members[0].id])
     return [ex for ex in exercises if ex.id in keep]
 
 

@@ -96,15 +96,16 @@ def test_implemented_tells_the_students_work_from_the_blank_starter():
 
 
 def exercise(ex_id: str, module: str, track: str = "", twin: str = "") -> Exercise:
-    check = Check(ex_id + "/c", "c", (module + ".f",), 1.0, run=lambda ctx: None, modules=(module,), exercise=ex_id)
-    return Exercise(ex_id, ex_id.upper(), (check,), track=track, twin=twin)
+    checks = tuple(Check("%s/%s" % (ex_id, f), f, (module + "." + f,), 0.5, run=lambda ctx: None, modules=(module,),
+                         exercise=ex_id) for f in ("f", "g"))
+    return Exercise(ex_id, ex_id.upper(), checks, track=track, twin=twin)
 
 
 def test_the_twins_graded_and_the_one_that_counts():
     exercises = [exercise("rnn", "rnn_layers"), exercise("vis", "net_visualization_tensorflow", "tensorflow"),
                  exercise("vis_pt", "net_visualization_pytorch", "pytorch", "vis")]
-    work = b"def f(x):\n    return x + 1\n"
-    blank = b"def f(x):\n    pass\n"
+    work = b"def f(x):\n    return x + 1\n\ndef g(x):\n    return x - 1\n"
+    blank = b"def f(x):\n    pass\n\ndef g(x):\n    pass\n"
     sub = Submission("s", Path("."), files={"rnn_layers.py": work, "net_visualization_tensorflow.py": blank,
                                             "net_visualization_pytorch.py": work})
     assert [ex.id for ex in tracks.graded(exercises, sub, ASSIGNMENT)] == ["rnn", "vis_pt"]
@@ -112,12 +113,17 @@ def test_the_twins_graded_and_the_one_that_counts():
     assert [ex.id for ex in tracks.graded(exercises, sub, ASSIGNMENT)] == ["rnn", "vis"]
     sub.files["net_visualization_pytorch.py"] = sub.files["net_visualization_tensorflow.py"] = work
     assert [ex.id for ex in tracks.graded(exercises, sub, ASSIGNMENT)] == ["rnn", "vis", "vis_pt"]
-    assert [ex.id for ex in tracks.graded(exercises[2:], sub, ASSIGNMENT)] == ["vis_pt"]  # --only a twin
+    sub.files["net_visualization_tensorflow.py"] = blank
+    assert [ex.id for ex in tracks.graded(exercises, sub, ASSIGNMENT, {"vis", "vis_pt"})] == ["vis_pt"]
+    sub.files["net_visualization_pytorch.py"] = b"def f(x):\n    pass\n\ndef g(x):\n    return x - 1\n"
+    assert [ex.id for ex in tracks.graded(exercises, sub, ASSIGNMENT)] == ["rnn", "vis_pt"]  # started: g is done
+    sub.files["net_visualization_pytorch.py"] = blank
+    assert [ex.id for ex in tracks.graded(exercises, sub, ASSIGNMENT, {"vis_pt"})] == ["vis_pt"]  # --only a twin
 
     def counted(scores: dict, policy: str = "best") -> dict[str, bool]:
         return {s.id: s.counted for s in tracks.summaries(exercises, scores, policy)}
 
-    both = {"rnn": (5, 5), "vis": (10, 15), "vis_pt": (12, 15)}
+    both = {"rnn": (5, 5), "vis": (10, 15), "vis_pt": (12, 15)}  # (score, max_score)
     assert counted(both) == {"rnn": True, "vis": False, "vis_pt": True}
     assert counted(both, "tensorflow") == {"rnn": True, "vis": True, "vis_pt": False}
     assert counted({**both, "vis": (12, 15)}) == {"rnn": True, "vis": True, "vis_pt": False}  # a tie: the primary

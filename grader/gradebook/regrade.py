@@ -94,7 +94,8 @@ def plan_run(gradebook: Gradebook, submissions: list[Submission], exercises: lis
     did not take is not graded (``grader.tracks``), so its checks never count as stale."""
     tasks, reused, stale_kept = [], 0, 0
     for sub in submissions:
-        picked = {ex.id for ex in tracks.graded(selected, sub, assignment)} if assignment else None
+        picked = {ex.id for ex in tracks.graded(exercises, sub, assignment, {ex.id for ex in selected})} \
+            if assignment else None
         graded = {ex.id for ex in tracks.graded(exercises, sub, assignment)} if assignment else None
         chosen = [c.id for ex in selected for c in ex.checks if picked is None or ex.id in picked]
         others = [c.id for ex in exercises for c in ex.checks if c.id not in set(chosen)
