@@ -263,11 +263,11 @@ def test_grades_csv(tmp_path):
     with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["submission", "score", "max_score", "rnn", "gan", "sha256", "problems", "failed_functions",
-                       "inconclusive_functions"]
+                       "inconclusive_functions", "tracks"]
     assert rows[1] == ["alice", "2.0", "7.0", "2.0", "", "ab" * 32, "0", "rnn_layers.rnn_step_backward",
-                       "rnn_layers.rnn_forward"]
+                       "rnn_layers.rnn_forward", ""]
     assert rows[2] == ["bob", "2.0", "12.0", "2.0", "0.0", "ab" * 32, "1", "rnn_layers.rnn_step_backward",
-                       "rnn_layers.rnn_forward"]
+                       "rnn_layers.rnn_forward", ""]
     assert len(rows) == 3
 
 

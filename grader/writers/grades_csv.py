@@ -26,13 +26,14 @@ def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingCo
     exercise_ids = list(dict.fromkeys(ex for _, scores in rows for ex in scores))
     with atomic_path(out_dir / "grades.csv") as temp, open(temp, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["submission", "score", "max_score", *exercise_ids, "tracks", "sha256", "problems",
-                         "failed_functions", "inconclusive_functions"])
+        writer.writerow(["submission", "score", "max_score", *exercise_ids, "sha256", "problems",
+                         "failed_functions", "inconclusive_functions", "tracks"])
         for report, scores in rows:
             writer.writerow([
                 report.submission.id, report.score, report.max_score,
                 *(round(scores[ex], 4) if ex in scores else "" for ex in exercise_ids),
-                counted_tracks(report), report.submission.sha256, len(report.problems),
+                report.submission.sha256, len(report.problems),
                 ";".join(n for n, v in report.functions.items() if v.status in ("failed", "error", "timeout")),
                 ";".join(n for n, v in report.functions.items() if v.status == "inconclusive"),
+                counted_tracks(report),
             ])
