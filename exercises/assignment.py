@@ -1,8 +1,10 @@
-"""The assignment this repository grades: CS231n (Spring 2020) assignment 3, TensorFlow track.
+"""The assignment this repository grades: CS231n (Spring 2020) assignment 3, on either track.
 
 It tells the core which package students write (``cs231n``), which of its files are theirs, the notebooks and
-their inline questions, the two kinds of worker (numpy only; TensorFlow with Keras 2 as ``tf.keras``) and
-where the reference lives (the ``reference`` package, installed with the instructor's grader only).
+their inline questions, the three kinds of worker (numpy only; TensorFlow with Keras 2 as ``tf.keras``;
+PyTorch, an optional extra) and where the reference lives (the ``reference`` package, installed with the
+instructor's grader only). Three notebooks come in a TensorFlow and a PyTorch version, of which a student
+does one (``TWINS``); the exercises of both declare their track (see ``grader.tracks``).
 """
 from __future__ import annotations
 
@@ -16,14 +18,32 @@ STUDENT_FILES = (
     "net_visualization_tensorflow.py",
     "style_transfer_tensorflow.py",
     "gan_tf.py",
+    "net_visualization_pytorch.py",
+    "style_transfer_pytorch.py",
+    "gan_pytorch.py",
 )
+TRACK_FILES = {
+    "tensorflow": ("net_visualization_tensorflow.py", "style_transfer_tensorflow.py", "gan_tf.py"),
+    "pytorch": ("net_visualization_pytorch.py", "style_transfer_pytorch.py", "gan_pytorch.py"),
+}
+"""The student files of each track's three notebooks (the captioning files belong to both)."""
 NOTEBOOKS = (
     "RNN_Captioning.ipynb",
     "LSTM_Captioning.ipynb",
     "NetworkVisualization-TensorFlow.ipynb",
     "StyleTransfer-TensorFlow.ipynb",
     "Generative_Adversarial_Networks_TF.ipynb",
+    "NetworkVisualization-PyTorch.ipynb",
+    "StyleTransfer-PyTorch.ipynb",
+    "Generative_Adversarial_Networks_PyTorch.ipynb",
 )
+TWINS = {
+    "NetworkVisualization-PyTorch.ipynb": "NetworkVisualization-TensorFlow.ipynb",
+    "StyleTransfer-PyTorch.ipynb": "StyleTransfer-TensorFlow.ipynb",
+    "Generative_Adversarial_Networks_PyTorch.ipynb": "Generative_Adversarial_Networks_TF.ipynb",
+}
+"""The PyTorch notebooks and the TensorFlow ones they stand in for: "You only need to complete one of these two
+notebooks." Each asks the same inline questions as its TensorFlow twin."""
 QUESTIONS = {
     "RNN_Captioning.ipynb": ("Inline Question 1",),
     "LSTM_Captioning.ipynb": ("Inline Question",),
@@ -31,6 +51,7 @@ QUESTIONS = {
     "StyleTransfer-TensorFlow.ipynb": (),
     "Generative_Adversarial_Networks_TF.ipynb": ("Inline Question 1", "Inline Question 2", "Inline Question 3"),
 }
+QUESTIONS.update({pytorch: QUESTIONS[tensorflow] for pytorch, tensorflow in TWINS.items()})
 """The inline questions each notebook asks; one not found in a student's notebook is listed unanswered."""
 
 
@@ -77,6 +98,10 @@ WRITTEN = (
 """The written questions, graded by hand: ids unique across the assignment, default points and rubrics (a
 course overrides both in ``gradebook.toml``, docs/written-answers.md). A twin notebook (the PyTorch one asking
 the same questions) adds itself to ``asked_in`` under the same id."""
+WRITTEN += tuple(WrittenQuestion(q.id, {pytorch: q.asked_in[tensorflow]})
+                 for q in WRITTEN for pytorch, tensorflow in TWINS.items() if tensorflow in q.asked_in)
+"""(The PyTorch notebooks ask the TensorFlow ones' questions: the same ids, no points of their own, so a
+question counts once whichever track a student took.)"""
 RUNTIMES = {
     "numpy": Runtime({}, Limits(address_space_mb=3072)),
     "tensorflow": Runtime({
@@ -84,8 +109,13 @@ RUNTIMES = {
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "CUDA_VISIBLE_DEVICES": "-1",
     }, Limits(address_space_mb=6144)),  # TensorFlow needs ~4 GB of address space for SqueezeNet's backward
+    "pytorch": Runtime({
+        "GRADER_WORKER_SETUP": "torch",  # torch on one thread, torchvision importable (grader.worker.frameworks)
+        "CUDA_VISIBLE_DEVICES": "",
+    }, Limits(address_space_mb=2048), requires=("torch", "torchvision"),
+        install_hint="pip install -e '.[pytorch]' (torch and torchvision)"),  # its SqueezeNet backward peaks at ~0.9 GB
 }
-"""The numpy exercises never load TensorFlow; see the environment notes for the limits."""
+"""The numpy exercises never load TensorFlow or PyTorch; see the environment notes for the limits."""
 
 
 def reference_folder() -> Path | None:
@@ -106,7 +136,7 @@ def starter_folder() -> Path | None:
 
 ASSIGNMENT = Assignment(package="cs231n", student_files=STUDENT_FILES, notebooks=NOTEBOOKS, questions=QUESTIONS,
                         runtimes=RUNTIMES, references=tuple(filter(None, [reference_folder()])),
-                        name="CS231n (Spring 2020) assignment 3, TensorFlow track", written=WRITTEN,
+                        name="CS231n (Spring 2020) assignment 3", written=WRITTEN, twins=TWINS,
                         starters=tuple(filter(None, [starter_folder()])))
 
 

@@ -62,7 +62,7 @@ def _load(path: str | None) -> np.ndarray:
 
 
 EXERCISE = Exercise(EXERCISE_ID, "Q5: Generative Adversarial Networks", tuple(checks.checks),
-                    fixtures=gan_fixtures, runtime="tensorflow")
+                    fixtures=gan_fixtures, runtime="tensorflow", track="tensorflow")
 
 
 @hookimpl

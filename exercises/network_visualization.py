@@ -267,7 +267,7 @@ def class_vis_run(ctx: CheckContext) -> Outcome:
 
 
 EXERCISE = Exercise(EXERCISE_ID, "Q3: Network visualization (TensorFlow)", tuple(checks.checks),
-                    fixtures=vision_fixtures, runtime="tensorflow")
+                    fixtures=vision_fixtures, runtime="tensorflow", track="tensorflow")
 
 
 @hookimpl

@@ -287,10 +287,17 @@ def run_loop(ctx: CheckContext, params: dict, init_random: bool, title: str) -> 
     ctx.artifacts.append(images_artifact(
         "%s: %d iterations at %dx%d (shown twice as large)" % (title, RUN["iterations"], *content.shape[1:3]),
         [(label, enlarge(p, 2)) for label, p in pictures]))
+    return measure_run(ctx, models, [init, want, got], content, targets, setting)
+
+
+def measure_run(ctx: CheckContext, models: dict, images: list[np.ndarray], content: np.ndarray, targets,
+                setting: tuple, harness: str = HARNESS) -> Outcome:
+    """A run's verdict: the losses of its start, the reference's final image and the student's (``images``),
+    measured by the reference's losses (in self-check, by the student's own, see ``judge_with_own_losses``)."""
     if ctx.self_check:
-        return judge_with_own_losses(ctx, models[ctx.student], [init, want, got], content, targets, setting)
+        return judge_with_own_losses(ctx, models[ctx.student], images, content, targets, setting, harness)
     with ctx.unrecorded():
-        losses = expect_array(ctx.reference.call(HARNESS + ".style_transfer_losses", model, [init, want, got],
+        losses = expect_array(ctx.reference.call(harness + ".style_transfer_losses", models[ctx.reference], images,
                                                  content, targets, *setting), "reference losses", (3, 3))
     ctx.record("losses", lambda: losses[:2])
     start, reference, yours = losses.sum(axis=1)
@@ -310,11 +317,11 @@ def loss_line(name: str, row: np.ndarray) -> str:
 
 
 def judge_with_own_losses(ctx: CheckContext, model, images: list[np.ndarray], content: np.ndarray, targets,
-                          setting: tuple) -> Outcome:
+                          setting: tuple, harness: str = HARNESS) -> Outcome:
     """Self-check's measure of a run (no reference can measure the student's final image): the student's own
     losses, trusted only where each gives the reference's value (recorded in the bundle) on the start and on
     the reference's final image; the final loss is then compared with the reference's recorded one."""
-    mine = expect_array(ctx.student.call(HARNESS + ".style_transfer_losses", model, images, content, targets,
+    mine = expect_array(ctx.student.call(harness + ".style_transfer_losses", model, images, content, targets,
                                          *setting), "your losses", (3, 3))
     recorded = expect_array(np.asarray(ctx.recorded("losses"), dtype=np.float64), "the recorded losses", (2, 3))
     ctx.details["losses"] = "\n".join(
@@ -354,7 +361,7 @@ def inversion_run(ctx: CheckContext) -> Outcome:
 
 
 EXERCISE = Exercise(EXERCISE_ID, "Q4: Style transfer (TensorFlow)", tuple(checks.checks), fixtures=vision_fixtures,
-                    runtime="tensorflow")
+                    runtime="tensorflow", track="tensorflow")
 
 
 @hookimpl

@@ -8,6 +8,7 @@ file, notebook, questions, and the folder holding its reference module); the par
 """
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -28,6 +29,15 @@ class Runtime:
 
     env: dict[str, str] = field(default_factory=dict)
     limits: Limits = Limits(address_space_mb=3072)
+    requires: tuple[str, ...] = ()
+    """Modules its workers need that the grader's own install may lack (an optional extra, such as PyTorch):
+    where one is missing, the runtime's checks are not run and the report says what to install."""
+    install_hint: str = ""
+    """How to install ``requires`` (``pip install -e '.[pytorch]'``), for that message."""
+
+    def missing(self) -> tuple[str, ...]:
+        """The modules of ``requires`` not installed here (workers run the grader's own interpreter)."""
+        return tuple(name for name in self.requires if importlib.util.find_spec(name) is None)
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,10 @@ class Assignment:
     written: tuple[WrittenQuestion, ...] = ()
     """The written questions graded by hand: a unique id each, points, a default rubric and the notebooks that
     ask it (``grader.written.questions``); their labels count as ``questions`` of those notebooks."""
+    twins: dict[str, str] = field(default_factory=dict)
+    """Notebooks that stand in for another on a second track (``NetworkVisualization-PyTorch.ipynb`` ->
+    ``NetworkVisualization-TensorFlow.ipynb``): a submission needs one of each pair, so neither is missing
+    while the other is there."""
 
     @property
     def reference(self) -> Path | None:
@@ -87,13 +101,14 @@ def merge(parts: Iterable[Assignment | None]) -> Assignment:
         raise AssignmentError("plugins describe different assignments: %s" % ", ".join(p.package for p in bases))
     base = bases[0]
     out = Assignment(package=base.package, name=base.name)
-    student_files, notebooks, questions, runtimes, references, starters = [], [], {}, {}, [], []
+    student_files, notebooks, questions, runtimes, references, starters, twins = [], [], {}, {}, [], [], {}
     ordered = [base] + [p for p in parts if p is not base]
     try:
         written = merge_questions(part.written for part in ordered)
     except QuestionError as exc:
         raise AssignmentError(str(exc)) from None
     for part in ordered:
+        twins.update(part.twins)
         student_files += [f for f in part.student_files if f not in student_files]
         notebooks += [n for n in part.notebooks if n not in notebooks]
         for notebook, labels in part.questions.items():
@@ -108,7 +123,7 @@ def merge(parts: Iterable[Assignment | None]) -> Assignment:
         for notebook, label in question.asked_in.items():
             questions[notebook] = tuple(dict.fromkeys(questions.get(notebook, ()) + (label,)))
     return Assignment(out.package, tuple(student_files), tuple(notebooks), questions, runtimes, tuple(references),
-                      out.name, tuple(starters), written)
+                      out.name, tuple(starters), written, twins)
 
 
 _MERGED: dict[tuple[str, tuple[Path, ...]], Path] = {}

@@ -166,6 +166,12 @@ class Exercise:
     couplings: tuple[tuple[str, ...], ...] = ()
     """Student functions that share private state (a forward and the backward that reads its cache): fault
     localization swaps each group for the reference's as one."""
+    track: str = ""
+    """The framework track its notebook belongs to (``tensorflow``, ``pytorch``), for notebooks offered on
+    several; see ``grader.tracks``."""
+    twin: str = ""
+    """The id of the exercise this one stands in for on another track (the same notebook): one of the two
+    counts towards the score."""
 
     @property
     def points(self) -> float:

@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from grader import __version__
+from grader import __version__, tracks
 from grader.config import (DEFAULT_DIAGNOSE_BUDGET_S, DEFAULT_LOCALIZE_BUDGET_S, DEFAULT_SUBMISSION_TIMEOUT_S,
                            DEFAULT_TIMEOUT_S, GradingConfig)
 from grader.plugins import ALLOW_ENV, AUTOLOAD_ENV, get_plugin_manager, hooks_of, names
@@ -125,6 +125,9 @@ def build_parser(pm) -> argparse.ArgumentParser:
         p.add_argument("--strict-env", action="store_true",
                        help="no compatibility shims for what the course's 2020 environment had and today's "
                             "NumPy, TensorFlow and Python removed (np.float, tf.Variable +=, ...)")
+        p.add_argument("--track-policy", default=tracks.DEFAULT_POLICY, metavar="POLICY",
+                       help="which one counts where a submission did a notebook on two tracks (both are graded): "
+                            "best (default: the higher score) or a track's name, e.g. tensorflow (see `grader list`)")
         pm.hook.grader_add_options(parser=p.add_argument_group("exercise options"))
 
     if SIMILARITY:
@@ -216,7 +219,7 @@ def _config(args: argparse.Namespace, out_dir: Path | None, assignment: Assignme
     reserved = {"command", "paths", "path", "out", "jobs", "junit", "only", "seed", "timeout", "no_sandbox",
                 "answers", "summary", "localize_budget", "diagnose_budget", "gradebook", "force", "strict_env",
                 "plugins", "no_plugin_autoload", "plugins_in_use", "submission_timeout", "scheduler", "name",
-                "no_similarity", "corpus"}
+                "no_similarity", "corpus", "track_policy"}
     options = {k: v for k, v in vars(args).items() if k not in reserved}
     seed = args.seed if getattr(args, "seed", None) is not None else secrets.randbelow(2**31)
     config = GradingConfig(seed=seed, timeout_s=getattr(args, "timeout", DEFAULT_TIMEOUT_S), only=only,
@@ -225,7 +228,8 @@ def _config(args: argparse.Namespace, out_dir: Path | None, assignment: Assignme
                            diagnose_budget_s=getattr(args, "diagnose_budget", DEFAULT_DIAGNOSE_BUDGET_S),
                            strict_env=getattr(args, "strict_env", False), assignment=assignment,
                            submission_timeout_s=getattr(args, "submission_timeout", DEFAULT_SUBMISSION_TIMEOUT_S),
-                           plugins=args.plugins_in_use)
+                           plugins=args.plugins_in_use,
+                           track_policy=getattr(args, "track_policy", tracks.DEFAULT_POLICY))
     if args.command == "check" and config.isolation.startswith("NOT ISOLATED"):
         print("grader: note: %s" % Sandbox(enabled=config.sandbox).self_check_note(), file=sys.stderr)
     elif args.command != "list" and config.isolation.startswith("NOT ISOLATED"):

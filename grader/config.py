@@ -43,6 +43,9 @@ class GradingConfig:
     class_info: dict[str, Any] = field(default_factory=dict)
     """What the summary writers show besides the reports, from the gradebook (``grader.written.summary``):
     the written questions, the roster's mismatches, the students with no submission."""
+    track_policy: str = "best"
+    """Which twin counts where a student did a notebook on two tracks: ``best`` or a track's name
+    (``--track-policy``, see ``grader.tracks``)."""
 
     @property
     def isolation(self) -> str:

@@ -53,8 +53,10 @@ class Diagnoser:
                 and (not m.function or any(m.concerns(f) for f in at_fault))]
 
     def diagnose(self, check: Check, fault: Fault | None, evidence: Evidence) -> Misconception | None:
-        if evidence.declared in self.catalog:
-            return self.catalog[evidence.declared]
+        declared = self.catalog.get(evidence.declared)
+        if declared is not None and (fault is None or not fault.culprits or not declared.function
+                                     or any(declared.concerns(f) for f in fault.culprits)):
+            return declared  # (what a check recognised in a function it then did not blame is not named)
         candidates = self.candidates(check, fault)
         if evidence.exception:
             for m in candidates:

@@ -43,6 +43,9 @@ INSTRUCTOR_ONLY_PACKAGES = ("grader.similarity",)
 """Packages of the grader that the student package leaves out: the similarity search is for staff."""
 INSTRUCTOR_ONLY_REQUIREMENTS = ("copydetect",)
 """What only those packages need."""
+STUDENT_EXTRAS = ("pytorch",)
+"""The instructor's extras students get too, without their pins (Colab's torch and torchvision are the ones to
+keep): ``pip install 'cs231n_a3_selfcheck-....whl[pytorch]'`` where PyTorch is not installed yet."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,16 @@ def _requirements(instructor: str) -> list[str]:
     return out
 
 
+def _extras(instructor: str) -> dict[str, list[str]]:
+    """``STUDENT_EXTRAS`` of the instructor's distribution, by extra, as bare requirement names."""
+    out: dict[str, list[str]] = {}
+    for requirement in metadata.requires(instructor) or []:
+        marker = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", requirement.partition(";")[2])
+        if marker and marker.group(1) in STUDENT_EXTRAS:
+            out.setdefault(marker.group(1), []).append(re.match(r"[A-Za-z0-9._-]+", requirement).group(0))
+    return out
+
+
 def _pyproject(name: str, version: str, instructor: str, title: str, packages: list[str],
                data: dict[str, list[str]]) -> str:
     """The generated project's ``pyproject.toml`` (JSON strings and lists are TOML ones)."""
@@ -171,6 +184,8 @@ def _pyproject(name: str, version: str, instructor: str, title: str, packages: l
                                              "solutions" % (title or "the assignment")),
              "requires-python = %s" % json.dumps(python),
              "dependencies = %s" % json.dumps(_requirements(instructor)), "",
+             "[project.optional-dependencies]",
+             *("%s = %s" % (extra, json.dumps(names)) for extra, names in sorted(_extras(instructor).items())), "",
              "[project.scripts]", 'grader = "grader.cli:main"', "",
              "[tool.setuptools]", "packages = %s" % json.dumps(packages), "include-package-data = false", "",
              "[tool.setuptools.package-data]"]

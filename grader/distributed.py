@@ -66,7 +66,7 @@ def settings(config: GradingConfig, fingerprints: dict[str, str]) -> dict[str, A
             "options": config.options, "sandbox": config.sandbox, "localize_budget_s": config.localize_budget_s,
             "diagnose_budget_s": config.diagnose_budget_s, "submission_timeout_s": config.submission_timeout_s,
             "strict_env": config.strict_env, "plugins": [p["name"] for p in config.plugins],
-            "fingerprints": fingerprints}
+            "fingerprints": fingerprints, "track_policy": config.track_policy}
 
 
 def package(submission: Submission, assignment_package: str) -> bytes:
@@ -142,7 +142,8 @@ class _Run:
             seed=run["seed"], timeout_s=run["timeout_s"], only=tuple(run["only"]), options=run["options"],
             sandbox=run["sandbox"], localize_budget_s=run["localize_budget_s"],
             diagnose_budget_s=run["diagnose_budget_s"], submission_timeout_s=run["submission_timeout_s"],
-            strict_env=run["strict_env"], assignment=assignment, plugins=pm.plugins_in_use())
+            strict_env=run["strict_env"], assignment=assignment, plugins=pm.plugins_in_use(),
+            track_policy=run.get("track_policy", "best"))
         self.assignment = assignment
         self.selected = collect_exercises(pm, config)
         mine = check_fingerprints(self.selected, config, assignment)

@@ -79,6 +79,12 @@ class ExerciseSummary:
     title: str
     score: float
     max_score: float
+    track: str = ""
+    """The framework track of its notebook (``tensorflow``, ``pytorch``), if it has one."""
+    counted: bool = True
+    """Whether its score counts: of twins (the same notebook on two tracks, both done) only one does."""
+    twin: str = ""
+    """The id of its twin exercise when that was graded too."""
 
 
 @dataclass
@@ -102,6 +108,8 @@ class GraderInfo:
     release: dict[str, str] | None = None
     """The student package that checked it (``name``, ``version``, ``answers``: its bundle's sha256); None
     for the instructor's grader."""
+    track_policy: str = "best"
+    """Which twin counts where a student did a notebook on two tracks (``--track-policy``)."""
 
 
 @dataclass
@@ -134,11 +142,17 @@ class Report:
 
     @property
     def score(self) -> float:
-        return round(sum(c.score for c in self.checks), 4)
+        """The points of the checks that count (a twin that does not count adds nothing)."""
+        return round(sum(c.score for c in self.counted_checks()), 4)
 
     @property
     def max_score(self) -> float:
-        return round(sum(c.max_score for c in self.checks), 4)
+        return round(sum(c.max_score for c in self.counted_checks()), 4)
+
+    def counted_checks(self) -> list[CheckResult]:
+        """The checks of the exercises that count towards the score."""
+        left_out = {e.id for e in self.exercises if not e.counted}
+        return [c for c in self.checks if c.exercise not in left_out]
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -53,9 +53,14 @@ class NotebookSummary:
 
 def read_notebooks(notebooks: Mapping[str, bytes], assignment: Assignment) -> NotebookSummary:
     """Read each of the assignment's notebooks in ``notebooks`` (file name -> bytes); missing ones are problems.
-    An inline question the assignment lists that a notebook lacks is listed unanswered."""
+    An inline question the assignment lists that a notebook lacks is listed unanswered. A notebook with a twin
+    on another track (``Assignment.twins``) is needed only where its twin is missing too (then the primary
+    one is reported missing)."""
     summary = NotebookSummary()
+    primaries = {primary: twin for twin, primary in assignment.twins.items()}
     for name in assignment.notebooks:
+        if name not in notebooks and (name in assignment.twins or primaries.get(name) in notebooks):
+            continue
         facts: dict[str, Any] = {"present": name in notebooks, "html": None, "problem": None, "nbformat": None,
                                  "code_cells": 0, "executed_cells": 0, "executed": False, "checks": [], "errors": []}
         cells: list[dict[str, Any]] = []

@@ -30,6 +30,11 @@ EXERCISE_PLUGINS = (
     "exercises.style_transfer",
     "exercises.gan",
     "exercises.gans.misconceptions",
+    "exercises.network_visualization_pytorch",
+    "exercises.style_transfer_pytorch",
+    "exercises.gan_pytorch",
+    "exercises.vision.misconceptions_pytorch",
+    "exercises.gans.misconceptions_pytorch",
 )
 """The assignment this repository grades (CS231n 2020 assignment 3) and its exercise packs."""
 

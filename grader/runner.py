@@ -17,10 +17,10 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Collection
 
-from grader import __version__
+from grader import __version__, tracks
 from grader.checks import Check, CheckContext, CheckFailure, Exercise
 from grader.config import GradingConfig
-from grader.model import CheckResult, ExerciseSummary, GraderInfo, Metric, Report, SubmissionInfo
+from grader.model import CheckResult, GraderInfo, Metric, Report, SubmissionInfo
 from grader.budget import SubmissionClock
 from grader.bundle import NotInBundle
 from grader.diagnosis import Diagnoser, Evidence
@@ -191,14 +191,21 @@ class Grader:
         self.declared: dict[str, Fault] = {}
         self.evidence: dict[str, Evidence] = {}
         self.clock = SubmissionClock(self.config.submission_timeout_s)
-        chosen = [dataclasses.replace(ex, checks=tuple(c for c in ex.checks if only is None or c.id in only))
-                  for ex in self.exercises]
+        asked = {ex.id: dataclasses.replace(ex, checks=tuple(c for c in ex.checks if only is None or c.id in only))
+                 for ex in self.exercises}
+        asked = {ex_id: ex for ex_id, ex in asked.items() if ex.checks}
+        chosen = [asked[ex.id] for ex in tracks.graded(self.exercises, submission, self.assignment, set(asked))]
         with self.workspace(submission) as workspace:
             scratch, students = workspace.folder, workspace.students
             runtimes = list(dict.fromkeys(ex.runtime for ex in chosen if ex.checks))
+            missing = {r: self.assignment.runtime(r).missing() for r in runtimes}
             try:
                 pairs = []
                 for runtime in runtimes:
+                    if missing[runtime]:
+                        pairs += [(ex, self._not_installed(check, ex, missing[runtime]))
+                                  for ex in chosen if ex.runtime == runtime for check in ex.checks]
+                        continue
                     if runtime not in students:
                         students[runtime] = self.student_executor(submission, scratch, runtime)
                     student = students[runtime]
@@ -227,16 +234,18 @@ class Grader:
         if on_result:
             for result in ordered:
                 on_result(result)
-        summaries = [ExerciseSummary(ex.id, ex.title, round(sum(r.score for r in ordered if r.exercise == ex.id), 4),
-                                     round(sum(r.max_score for r in ordered if r.exercise == ex.id), 4))
-                     for ex in chosen if ex.checks]
+        summaries = tracks.summaries(chosen, {ex.id: (sum(r.score for r in ordered if r.exercise == ex.id),
+                                                      sum(r.max_score for r in ordered if r.exercise == ex.id))
+                                              for ex in chosen if ex.checks}, self.config.track_policy)
         report = Report(
             submission=SubmissionInfo(submission.id, str(submission.path), submission.sha256),
             grader=GraderInfo(__version__, self.config.seed, self.config.isolation, self.config.strict_env,
                               [{"name": n, "note": compat.SHIMS[n].note} for n in shims], list(self.config.plugins),
-                              installed_release()),
+                              installed_release(), self.config.track_policy),
             checks=ordered, exercises=summaries, problems=list(submission.problems)
-            + ["%s/%s is missing" % (self.assignment.package, m) for m in self._missing(submission)]
+            + ["%s/%s is missing" % (self.assignment.package, m) for m in self._missing(submission, chosen)]
+            + [self._not_installed_problem(ex, missing[ex.runtime]) for ex in chosen
+               if ex.checks and missing.get(ex.runtime)]
             + compat.notes(shims),
             functions=function_verdicts(checks, results))
         self.inspect(report, submission)
@@ -306,9 +315,25 @@ class Grader:
             if rerun is not None:
                 rerun.close()
 
-    def _missing(self, submission: Submission) -> list[str]:
-        needed = {self.assignment.module_file(m) for ex in self.exercises for c in ex.checks for m in c.modules}
+    def _missing(self, submission: Submission, graded: list[Exercise]) -> list[str]:
+        needed = {self.assignment.module_file(m) for ex in graded for c in ex.checks for m in c.modules}
         return sorted(f for f in needed if f not in submission.files)
+
+    def _not_installed(self, check: Check, exercise: Exercise, missing: tuple[str, ...]) -> CheckResult:
+        """The result of a check whose runtime lacks a module here: not run, and it says what to install."""
+        why = "not run: %s needs %s, which is not installed where this was graded (%s)" % (
+            exercise.title, " and ".join(missing), self.assignment.runtime(exercise.runtime).install_hint
+            or "install it")
+        self.declared[check.id] = Fault((), tuple(check.targets), why)
+        return CheckResult(id=check.id, exercise=exercise.id, targets=list(check.targets), uses=list(check.uses),
+                           status="error", score=0.0, max_score=check.points, message=why,
+                           metric=Metric(check.metric, None, check.threshold) if check.metric else None)
+
+    def _not_installed_problem(self, exercise: Exercise, missing: tuple[str, ...]) -> str:
+        track = "the %s track of " % exercise.track if exercise.track else ""
+        hint = self.assignment.runtime(exercise.runtime).install_hint
+        return ("this submission did %s%s, which needs %s, not installed where it was graded: %s, then grade it "
+                "again" % (track, exercise.title, " and ".join(missing), hint or "install it"))
 
     def _import_modules(self, submission: Submission, student: Executor,
                         exercises: list[Exercise]) -> dict[str, tuple[str, dict[str, Any], str]]:

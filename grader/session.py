@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import pluggy
 
+from grader import tracks
 from grader.assignment import Assignment, AssignmentError, merge
 from grader.checks import Exercise
 from grader.config import GradingConfig
@@ -72,6 +73,9 @@ def collect_exercises(pm: pluggy.PluginManager, config: GradingConfig) -> list[E
     unknown = [key for key in config.only if not any(names_match(key, i) for i in known_ids(exercises))]
     if unknown:
         raise UsageError("unknown exercise or check id: %s (see `grader list`)" % ", ".join(unknown))
+    if config.track_policy not in tracks.policies(exercises):
+        raise UsageError("--track-policy %s: choose one of %s" % (config.track_policy,
+                                                                  ", ".join(tracks.policies(exercises))))
     return select(exercises, config.only)
 
 

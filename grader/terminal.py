@@ -11,7 +11,8 @@ SHOWN_DETAILS = ("expected", "got", "worst entries", "inputs")
 
 def print_exercise_list(exercises: list[Exercise]) -> None:
     for ex in exercises:
-        print("%s  %s  (%g points)" % (ex.id, ex.title, ex.points))
+        track = "; %s track%s" % (ex.track, ", twin of %s" % ex.twin if ex.twin else "") if ex.track else ""
+        print("%s  %s  (%g points%s)" % (ex.id, ex.title, ex.points, track))
         for c in ex.checks:
             metric = " [%s <= %g]" % (c.metric, c.threshold) if c.metric else ""
             print("    %-62s %5g  %s%s" % (c.id, c.points, c.title, metric))
@@ -60,7 +61,8 @@ def print_check_summary(report: Report, source: str = "") -> None:
     for line in function_lines(report):
         print(line)
     for ex in report.exercises:
-        print("\n%s  %s: %g / %g" % (ex.id, ex.title, ex.score, ex.max_score))
+        track = " (%s track%s)" % (ex.track, "" if ex.counted else ", not counted") if ex.track else ""
+        print("\n%s  %s: %g / %g%s" % (ex.id, ex.title, ex.score, ex.max_score, track))
         for c in (c for c in report.checks if c.exercise == ex.id):
             print("  %-7s %-60s %5g/%g" % (MARKS.get(c.status, c.status), c.id, c.score, c.max_score))
             if c.status in ("passed", "skipped"):

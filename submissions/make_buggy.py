@@ -8,10 +8,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from exercises.assignment import STUDENT_FILES  # the grader's own pack, installed with it
+from exercises.assignment import STUDENT_FILES, TRACK_FILES  # the grader's own pack, installed with it
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE.parent / "reference" / "cs231n"
+SKELETON = HERE / "skeleton" / "cs231n"
 
 BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
     # name: (student file, the bug in words, literal edits of the reference file)
@@ -318,18 +319,173 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
          "    D_solver = tf.keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.5)\n"
          "    G_solver = tf.keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.5)"),
     ]),
+    # --- the PyTorch track (net_visualization_pytorch.py, style_transfer_pytorch.py, gan_pytorch.py)
+    "bug_pt_saliency_max_score": ("net_visualization_pytorch.py", "saliency of the highest score instead of the "
+                                  "correct class's", [
+        ("    correct = scores.gather(1, y.view(-1, 1)).squeeze(1)\n", "    correct = scores.max(dim=1)[0]\n"),
+    ]),
+    "bug_pt_saliency_cross_entropy": ("net_visualization_pytorch.py", "saliency of the cross-entropy loss instead "
+                                      "of the correct class's score", [
+        ("    correct = scores.gather(1, y.view(-1, 1)).squeeze(1)\n",
+         "    correct = torch.nn.functional.cross_entropy(scores, y, reduction=\"none\")\n"),
+    ]),
+    "bug_pt_saliency_no_abs": ("net_visualization_pytorch.py", "saliency without the absolute value", [
+        ("    saliency = X.grad.detach().abs().max(dim=1)[0]", "    saliency = X.grad.detach().max(dim=1)[0]"),
+    ]),
+    "bug_pt_fooling_norm_squared": ("net_visualization_pytorch.py", "fooling step divided by ||g||^2", [
+        ("            X_fooling += learning_rate * g / g.norm()", "            X_fooling += learning_rate * g / g.norm() ** 2"),
+    ]),
+    "bug_pt_fooling_descent": ("net_visualization_pytorch.py", "fooling image by gradient descent on the target", [
+        ("            X_fooling += learning_rate * g / g.norm()", "            X_fooling -= learning_rate * g / g.norm()"),
+    ]),
+    "bug_pt_class_vis_l2_sign": ("net_visualization_pytorch.py", "class visualization ascends s_y + l2 ||img||^2", [
+        ("    objective = model(img)[:, target_y].sum() - l2_reg * (img * img).sum()",
+         "    objective = model(img)[:, target_y].sum() + l2_reg * (img * img).sum()"),
+    ]),
+    "bug_pt_class_vis_l2_not_squared": ("net_visualization_pytorch.py", "class visualization penalises ||img||, "
+                                        "not squared", [
+        ("    objective = model(img)[:, target_y].sum() - l2_reg * (img * img).sum()",
+         "    objective = model(img)[:, target_y].sum() - l2_reg * img.norm()"),
+    ]),
+    "bug_pt_class_vis_l2_data": ("net_visualization_pytorch.py", "class visualization computes the L2 term on "
+                                 "img.data: no gradient from it", [
+        ("    objective = model(img)[:, target_y].sum() - l2_reg * (img * img).sum()",
+         "    objective = model(img)[:, target_y].sum() - l2_reg * (img.data * img.data).sum()"),
+    ]),
+    "bug_pt_class_vis_l2_on_score": ("net_visualization_pytorch.py", "class visualization penalises the score, "
+                                     "not the image", [
+        ("    objective = model(img)[:, target_y].sum() - l2_reg * (img * img).sum()",
+         "    score = model(img)[:, target_y].sum()\n    objective = score - l2_reg * score * score"),
+    ]),
+    "bug_pt_class_vis_normalized": ("net_visualization_pytorch.py", "class visualization normalises the gradient", [
+        ("        img += learning_rate * grad\n", "        img += learning_rate * grad / grad.norm()\n"),
+    ]),
+    "bug_pt_class_vis_mean_penalty": ("net_visualization_pytorch.py", "class visualization penalises the spread "
+                                      "around the mean", [
+        ("    objective = model(img)[:, target_y].sum() - l2_reg * (img * img).sum()",
+         "    objective = model(img)[:, target_y].sum() - l2_reg * ((img - img.mean()) ** 2).sum()"),
+    ]),
+    "bug_pt_class_vis_grad_not_zeroed": ("net_visualization_pytorch.py", "class visualization through backward(), "
+                                         "img.grad never zeroed", [
+        ("    grad, = torch.autograd.grad(objective, img)\n    with torch.no_grad():\n"
+         "        img += learning_rate * grad\n",
+         "    objective.backward()\n    img.data += learning_rate * img.grad.data\n"),
+    ]),
+    "bug_pt_class_vis_not_in_place": ("net_visualization_pytorch.py", "class visualization returns a new image and "
+                                      "leaves img as it was", [
+        ("    with torch.no_grad():\n        img += learning_rate * grad\n",
+         "    return img.detach() + learning_rate * grad\n"),
+    ]),
+    "bug_pt_content_loss_mean": ("style_transfer_pytorch.py", "content_loss averages instead of summing", [
+        ("    return content_weight * torch.sum((content_current - content_original) ** 2)",
+         "    return content_weight * torch.mean((content_current - content_original) ** 2)"),
+    ]),
+    "bug_pt_gram_not_normalized": ("style_transfer_pytorch.py", "gram_matrix never divides by H * W * C", [
+        ("    if normalize:\n        gram = gram / (H * W * C)\n", ""),
+    ]),
+    "bug_pt_gram_no_batch_axis": ("style_transfer_pytorch.py", "gram_matrix of the first image only, (C, C)", [
+        ("    flat = features.reshape(N, C, H * W)\n    gram = torch.bmm(flat, flat.transpose(1, 2))",
+         "    flat = features.reshape(C, H * W)\n    gram = flat @ flat.t()"),
+    ]),
+    "bug_pt_style_loss_gram_of_targets": ("style_transfer_pytorch.py", "style_loss applies gram_matrix to its "
+                                          "targets", [
+        ("        loss = loss + style_weights[i] * torch.sum((gram - style_targets[i]) ** 2)",
+         "        loss = loss + style_weights[i] * torch.sum((gram - gram_matrix(style_targets[i])) ** 2)"),
+    ]),
+    "bug_pt_style_loss_one_element": ("style_transfer_pytorch.py", "style_loss starts its sum from torch.zeros(1)", [
+        ("    loss = 0.0\n    for i, layer in enumerate(style_layers):\n        gram = gram_matrix(feats[layer])",
+         "    loss = torch.zeros(1)\n    for i, layer in enumerate(style_layers):\n        gram = gram_matrix(feats[layer])"),
+    ]),
+    "bug_pt_tv_roll": ("style_transfer_pytorch.py", "tv_loss with torch.roll: wraps around the borders", [
+        ("    down = img[:, :, 1:, :] - img[:, :, :-1, :]\n    right = img[:, :, :, 1:] - img[:, :, :, :-1]\n",
+         "    down = torch.roll(img, -1, dims=2) - img\n    right = torch.roll(img, -1, dims=3) - img\n"),
+    ]),
+    "bug_pt_tv_channel_axis": ("style_transfer_pytorch.py", "tv_loss's vertical differences taken along the "
+                               "channels", [
+        ("    down = img[:, :, 1:, :] - img[:, :, :-1, :]\n", "    down = img[:, 1:, :, :] - img[:, :-1, :, :]\n"),
+    ]),
+    "bug_pt_tv_no_vertical": ("style_transfer_pytorch.py", "tv_loss without the vertical differences", [
+        ("    return tv_weight * (torch.sum(down ** 2) + torch.sum(right ** 2))",
+         "    return tv_weight * torch.sum(right ** 2)"),
+    ]),
+    "bug_pt_tv_loop": ("style_transfer_pytorch.py", "tv_loss sums over the channels in a Python loop", [
+        ("    return tv_weight * (torch.sum(down ** 2) + torch.sum(right ** 2))",
+         "    loss = 0\n    for c in range(img.shape[1]):\n"
+         "        loss = loss + torch.sum(down[:, c] ** 2) + torch.sum(right[:, c] ** 2)\n    return tv_weight * loss"),
+    ]),
+    "bug_pt_noise_zero_one": ("gan_pytorch.py", "sample_noise draws from [0, 1) (torch.rand's range)", [
+        ("    return 2 * torch.rand(batch_size, dim) - 1", "    return torch.rand(batch_size, dim)"),
+    ]),
+    "bug_pt_bce_unstable": ("gan_pytorch.py", "bce_loss as the log of a sigmoid: overflows at large scores", [
+        ("    return (input.clamp(min=0) - input * target + torch.log1p(torch.exp(-input.abs()))).mean()",
+         "    p = torch.sigmoid(input)\n    return -(target * torch.log(p) + (1 - target) * torch.log(1 - p)).mean()"),
+    ]),
+    "bug_pt_losses_log_sigmoid": ("gan_pytorch.py", "discriminator_loss and generator_loss written as logs of "
+                                  "sigmoids instead of with bce_loss", [
+        ("    loss = bce_loss(logits_real, torch.ones_like(logits_real)) + bce_loss(logits_fake, torch.zeros_like("
+         "logits_fake))",
+         "    loss = -torch.log(torch.sigmoid(logits_real)).mean() - torch.log(1 - torch.sigmoid(logits_fake)).mean()"),
+        ("    loss = bce_loss(logits_fake, torch.ones_like(logits_fake))\n",
+         "    loss = -torch.log(torch.sigmoid(logits_fake)).mean()\n"),
+    ]),
+    "bug_pt_optimizer_default_betas": ("gan_pytorch.py", "get_optimizer leaves Adam's betas at (0.9, 0.999)", [
+        ("    optimizer = optim.Adam(model.parameters(), lr=1e-3, betas=(0.5, 0.999))",
+         "    optimizer = optim.Adam(model.parameters(), lr=1e-3)"),
+    ]),
+    "bug_pt_discriminator_layer_sizes": ("gan_pytorch.py", "discriminator with hidden layers of 512", [
+        ("        nn.Linear(784, 256),\n        nn.LeakyReLU(0.01),\n        nn.Linear(256, 256),\n"
+         "        nn.LeakyReLU(0.01),\n        nn.Linear(256, 1),",
+         "        nn.Linear(784, 512),\n        nn.LeakyReLU(0.01),\n        nn.Linear(512, 512),\n"
+         "        nn.LeakyReLU(0.01),\n        nn.Linear(512, 1),"),
+    ]),
+    "bug_pt_generator_layer_sizes": ("gan_pytorch.py", "generator with a second hidden layer of 512", [
+        ("        nn.Linear(1024, 1024),\n        nn.ReLU(),\n        nn.Linear(1024, 784),",
+         "        nn.Linear(1024, 512),\n        nn.ReLU(),\n        nn.Linear(512, 784),"),
+    ]),
+    "bug_pt_dc_classifier_layer_sizes": ("gan_pytorch.py", "build_dc_classifier with a hidden Linear of 512", [
+        ("        nn.Linear(4 * 4 * 64, 4 * 4 * 64),\n        nn.LeakyReLU(0.01),\n        nn.Linear(4 * 4 * 64, 1),",
+         "        nn.Linear(4 * 4 * 64, 512),\n        nn.LeakyReLU(0.01),\n        nn.Linear(512, 1),"),
+    ]),
+    "bug_pt_dc_generator_layer_sizes": ("gan_pytorch.py", "build_dc_generator with 32 channels after the first "
+                                        "transposed convolution", [
+        ("        nn.ConvTranspose2d(128, 64, kernel_size=4, stride=2, padding=1),\n        nn.ReLU(),\n"
+         "        nn.BatchNorm2d(64),\n        nn.ConvTranspose2d(64, 1,",
+         "        nn.ConvTranspose2d(128, 32, kernel_size=4, stride=2, padding=1),\n        nn.ReLU(),\n"
+         "        nn.BatchNorm2d(32),\n        nn.ConvTranspose2d(32, 1,"),
+    ]),
+    "bug_pt_dc_generator_no_batchnorm": ("gan_pytorch.py", "build_dc_generator without its BatchNorm layers", [
+        ("        nn.BatchNorm1d(1024),\n", ""),
+        ("        nn.BatchNorm1d(7 * 7 * 128),\n", ""),
+        ("        nn.BatchNorm2d(64),\n", ""),
+    ]),
+    "bug_pt_generator_no_tanh": ("gan_pytorch.py", "generator ends in a sigmoid instead of a tanh", [
+        ("        nn.Linear(1024, 784),\n        nn.Tanh(),", "        nn.Linear(1024, 784),\n        nn.Sigmoid(),"),
+    ]),
+    "bug_pt_discriminator_sigmoid": ("gan_pytorch.py", "discriminator ends with a sigmoid (probabilities, not "
+                                     "logits)", [
+        ("        nn.Linear(256, 1),\n    )", "        nn.Linear(256, 1),\n        nn.Sigmoid(),\n    )"),
+    ]),
 }
 
 
+def track_of(path: str) -> str:
+    """The track a student file belongs to (``tensorflow`` for the captioning files, which both tracks share)."""
+    return next((track for track, files in TRACK_FILES.items() if path in files), "tensorflow")
+
+
 def make(name: str, root: Path = HERE) -> Path:
-    """Write the sample ``name`` into ``root/name`` (a copy of the reference's student files plus the bug)."""
+    """Write the sample ``name`` into ``root/name``: a student who did one track (that of the bug's file), the
+    reference's student files of that track plus the bug, the other track's files as the blank starter left
+    them."""
     path, _, edits = BUGS[name]
     dest = root / name
     shutil.rmtree(dest, ignore_errors=True)
+    other = {f for track, files in TRACK_FILES.items() if track != track_of(path) for f in files}
     for rel in ("__init__.py", "classifiers/__init__.py") + STUDENT_FILES:
-        if (REFERENCE / rel).is_file():
+        source = (SKELETON if rel in other else REFERENCE) / rel
+        if source.is_file():
             (dest / "cs231n" / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(REFERENCE / rel, dest / "cs231n" / rel)
+            shutil.copyfile(source, dest / "cs231n" / rel)
     for notebook in REFERENCE.parent.glob("*.ipynb"):
         shutil.copyfile(notebook, dest / notebook.name)
     target = dest / "cs231n" / path

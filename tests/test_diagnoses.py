@@ -153,7 +153,8 @@ def diagnosed(report: dict) -> dict[str, str]:
 
 
 def test_every_misconception_has_a_sample():
-    catalog = collect_misconceptions(get_plugin_manager(), GradingConfig(seed=0))
+    catalog = {m for m in collect_misconceptions(get_plugin_manager(), GradingConfig(seed=0))
+               if not m.startswith("pytorch.")}  # the PyTorch track's: tests/test_pytorch_track.py
     covered = {m for expected in EXPECTED_DIAGNOSES.values() for m in expected.values()}
     assert set(catalog) - covered == set()
     assert covered - set(catalog) == set()

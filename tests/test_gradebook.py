@@ -132,7 +132,8 @@ def test_the_latest_result_of_each_check_wins_and_old_pictures_are_dropped(tmp_p
         merged, digest2 = report_document(gb, attempt, ex)
         assert [(c["id"], c["status"]) for c in merged["checks"]] == [("a/one", "passed"), ("a/two", "passed")]
         assert merged["score"] == 2.0 and merged["exercises"] == [{"id": "a", "title": "A", "score": 2.0,
-                                                                    "max_score": 2.0}]
+                                                                    "max_score": 2.0, "track": "",
+                                                                    "counted": True, "twin": ""}]
         assert digest2 != digest
         assert gb._read("SELECT COUNT(*) FROM results WHERE artifacts IS NOT NULL AND check_id = 'a/one'") == [(1,)]
         assert gb._read("SELECT COUNT(*) FROM results") == [(3,)]  # history: every result stays

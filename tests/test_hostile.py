@@ -770,3 +770,50 @@ def test_network_is_unreachable(tmp_path, mode):
     assert connections == []
     printed = first(report)["details"]["stdout"]
     assert "CONNECTED" not in printed and "BLOCKED 127.0.0.1" in printed
+
+
+# ============================================================================================ the PyTorch track
+# The same protections in PyTorch workers: torch's own functions patched, a tensor too large to send, processes
+# started through torch's DataLoader. The hostile code sits in gan_pytorch.sample_noise; ls_generator_loss is the
+# control, graded after it in the same run.
+
+REFERENCE_GAN = (ROOT / "reference" / "cs231n" / "gan_pytorch.py").read_text()
+PT_HOSTILE = ("gan_pytorch.sample_noise/notebook", "gan_pytorch.sample_noise/uniform")
+PT_CONTROL = ("gan_pytorch.ls_generator_loss/notebook", "gan_pytorch.ls_generator_loss/hidden")
+PT_NOISE = "return 2 * torch.rand(batch_size, dim) - 1\n"
+PT_CASES = {
+    "torch_numpy_patched": (  # every tensor the worker sends would be 0.5: the worker is replaced after the check
+        "torch.Tensor.numpy = lambda self, *a, **k: np.full(tuple(self.shape), 0.5, dtype=np.float32)\n" + PT_NOISE,
+        "replaced what its worker relies on (torch.Tensor.numpy)"),
+    "expanded_10gb": ("return torch.zeros(1).expand(50000, 25000)\n", ""),
+    "dataloader_workers": (  # the sandbox refuses their shared memory; none may outlive the check anyway
+        "import torch.utils.data as data\n"
+        "globals()['kept'] = iter(data.DataLoader(data.TensorDataset(torch.zeros(64, 1)), batch_size=1,\n"
+        "                                         num_workers=2, persistent_workers=True))\n"
+        "next(globals()['kept'])\nraise RuntimeError('no noise today')\n", ""),
+    "daemon_thread_pool": (
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(600,), daemon=True).start()\n"
+        "return torch.rand(batch_size, dim)\n", "left threads or processes running"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", PT_CASES)
+def test_hostile_pytorch_code_earns_nothing_and_leaves_nothing(tmp_path, bwrap_only, case):
+    body, taint = PT_CASES[case]
+    name = "hostile_pt"
+    sub = write_submission(tmp_path / name, files={"gan_pytorch.py": replace_function(REFERENCE_GAN, "sample_noise",
+                                                                                      body)})
+    out = tmp_path / "out"
+    selected = PT_HOSTILE + PT_CONTROL
+    report = grade([sub], out, "--seed", "5", "--timeout", "20", "--only", ",".join(selected))[name]
+    by_id = check_complete(out, name, report, selected, bwrap_only)
+    for check in PT_HOSTILE:
+        assert by_id[check]["status"] != "passed" and by_id[check]["score"] == 0, by_id[check]
+    for check in PT_CONTROL:
+        assert by_id[check]["status"] == "passed", by_id[check]
+    assert [e["track"] for e in report["exercises"]] == ["pytorch"]
+    if taint:
+        assert any(taint in c["details"].get("leftovers", "") for c in report["checks"]), [
+            c["details"].get("leftovers") for c in report["checks"]]
+    assert not wait_until_gone("/grader-%s-" % name), "processes of this submission outlived its grading"

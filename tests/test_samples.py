@@ -228,7 +228,8 @@ def full_reports(samples, tmp_path_factory):
 
 
 def test_every_bug_has_expectations():
-    assert set(load_make_buggy().BUGS) == set(EXPECTED_FAILURES) == set(EXERCISES) == set(EXPECTED_FUNCTIONS)
+    bugs = {b for b in load_make_buggy().BUGS if not b.startswith("bug_pt_")}  # PyTorch's: test_pytorch_track.py
+    assert bugs == set(EXPECTED_FAILURES) == set(EXERCISES) == set(EXPECTED_FUNCTIONS)
     assert DEFAULT_RUN <= set(EXPECTED_FAILURES)
 
 
@@ -237,9 +238,13 @@ def not_passing(report: dict) -> dict[str, str]:
 
 
 def test_reference_scores_full_marks(full_reports):
-    report = full_reports["reference"]
+    report = full_reports["reference"]  # a submission that did both tracks: both graded, one counts
     assert failing(report) == set()
-    assert report["score"] == report["max_score"]
+    assert report["score"] == report["max_score"] == 97
+    assert {e["id"]: (e["track"], e["counted"]) for e in report["exercises"] if e["track"]} == {
+        "network_visualization": ("tensorflow", True), "style_transfer": ("tensorflow", True),
+        "gans": ("tensorflow", True), "network_visualization_pytorch": ("pytorch", False),
+        "style_transfer_pytorch": ("pytorch", False), "gans_pytorch": ("pytorch", False)}
     assert set(report["functions"]) == {t for c in report["checks"] for t in c["targets"]}
     assert not_passing(report) == {}
 

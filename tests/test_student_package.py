@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import site
 import subprocess
@@ -19,7 +20,8 @@ from grader import leaks
 from grader.bundle import load_bundle
 
 STUDENT_FILES = ("rnn_layers.py", "classifiers/rnn.py", "net_visualization_tensorflow.py",
-                 "style_transfer_tensorflow.py", "gan_tf.py")
+                 "style_transfer_tensorflow.py", "gan_tf.py", "net_visualization_pytorch.py",
+                 "style_transfer_pytorch.py", "gan_pytorch.py")
 QUICK_SAMPLES = ("reference", pytest.param("bug_rnn_tanh_exp", marks=pytest.mark.slow))
 """The samples compared with the captioning bundle (the default run takes the reference)."""
 
@@ -153,6 +155,7 @@ def test_the_student_package_gives_the_verdicts_of_check_with_answers(venv, capt
 FULL_PACKAGE_SAMPLES = {
     "reference": None,  # every check of every exercise
     "bug_style_loss_gram_of_targets": "style_transfer",  # the style runs, judged without the reference
+    "bug_pt_tv_channel_axis": "style_transfer_pytorch",  # the PyTorch track's, too
 }
 """What the slow test compares through a full student package (every sample: ``-m sweep``)."""
 
@@ -202,7 +205,9 @@ def solutions() -> leaks.Solutions:
 
 def test_every_function_students_write_is_searched_for():
     todo = todo_functions()
-    assert {"CaptioningRNN.loss", "CaptioningRNN.sample", "rnn_step_forward", "gram_matrix", "leaky_relu"} <= set(todo)
+    assert {"CaptioningRNN.loss", "CaptioningRNN.sample", "rnn_step_forward", "gram_matrix", "leaky_relu",
+            "bce_loss", "build_dc_generator", "get_optimizer"} <= set(todo)
+    assert {rel for rel in todo.values()} == set(STUDENT_FILES)
     searched = set(solutions().bodies.values())
     for name, rel in todo.items():
         qualified = "%s.%s" % (rel[:-3].replace("/", "."), name)
@@ -218,7 +223,8 @@ def test_the_wheel_holds_no_solution_code(wheel):
         for name in names:
             assert leaks.scan_file(name, z.read(name), found) == [], name
         provided = load_bundle_from(z)
-    assert not any(n.startswith("reference/") or "/mistakes.py" in n or n.startswith("tests/") for n in names)
+    assert not any(n.startswith("reference/") or re.search(r"/mistakes(_\w+)?\.py$", n) or n.startswith("tests/")
+                   for n in names)
     assert "grader/answers/answers.npz" in names and "grader/answers/release.json" in names
     assert not set(STUDENT_FILES) & set(provided)  # the bundle's provided modules: no student file
     for rel, source in provided.items():

@@ -114,7 +114,7 @@ def test_the_cs231n_folder_itself(tmp_path):
 def test_only_the_student_files_are_taken(tmp_path):
     root = make_assignment(tmp_path / "assignment3")
     (sub,) = discover([root], ASSIGNMENT)
-    assert set(sub.files) == set(STUDENT_FILES)
+    assert set(sub.files) == set(STUDENT_CONTENT)
     for forged in EXTRA_CONTENT:
         assert forged not in sub.files
     assert b"forged" not in b"".join(sub.files.values())

@@ -123,7 +123,7 @@ def test_json_report_schema_and_nan_as_null(report, tmp_path):
     assert doc["schema"] == "grader.report/1"
     assert doc["submission"] == {"id": "alice", "path": "/subs/alice", "sha256": "ab" * 32}
     assert doc["grader"] == {"version": "0.1.0", "seed": 1, "isolation": "bwrap", "strict_env": False, "compat": [],
-                             "plugins": [], "release": None}
+                             "plugins": [], "release": None, "track_policy": "best"}
     assert (doc["score"], doc["max_score"]) == (2.0, 12.0)
     for check in doc["checks"]:
         assert {"id", "exercise", "targets", "status", "score", "max_score", "message", "metric",
@@ -265,9 +265,11 @@ def test_grades_csv(tmp_path):
     assert rows[0][:9] == ["submission", "score", "max_score", "rnn", "gan", "sha256", "problems",
                            "failed_functions", "inconclusive_functions"]
     assert rows[0][9:14] == ["automatic", "manual", "late_penalty", "final", "max_points"]  # no gradebook here
+    assert rows[0][-1] == "tracks"
     assert rows[1][:9] == ["alice", "2.0", "7.0", "2.0", "", "ab" * 32, "0", "rnn_layers.rnn_step_backward",
                            "rnn_layers.rnn_forward"]
     assert rows[1][9:14] == ["2.0", "0.0", "0.0", "2.0", "7.0"]
+    assert rows[1][-1] == ""
     assert rows[2][:9] == ["bob", "2.0", "12.0", "2.0", "0.0", "ab" * 32, "1", "rnn_layers.rnn_step_backward",
                            "rnn_layers.rnn_forward"]
     assert len(rows) == 3

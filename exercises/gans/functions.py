@@ -161,21 +161,22 @@ LOSSES = {
 
 
 def compare_loss(ctx: CheckContext, spec: LossSpec, cases: list[tuple[str, list[np.ndarray]]],
-                 overflow: str = "") -> Outcome:
+                 overflow: str = "", caller=tf_call, stable: str = "") -> Outcome:
     """The student's loss vs the reference's on each case; the worst rel_error, per-case lines in details.
     ``overflow``: the misconception to name when the loss is inf or NaN on a case but finite on the same logits
-    clipped to an ordinary range."""
+    clipped to an ordinary range. ``caller(executor, name, *arrays)`` calls the loss (``tf_call``: with
+    ``tf.constant``s); ``stable``: how to write it stably, in the framework's terms."""
     worst, lines = 0.0, []
     for label, arrays in cases:
         call = "%s(%s) with %s" % (spec.name, ", ".join(spec.inputs), label)
-        want = as_scalar(tf_call(ctx.reference, spec.name, *arrays), "the reference's loss")
+        want = as_scalar(caller(ctx.reference, spec.name, *arrays), "the reference's loss")
         ctx.details["call"] = call  # says which inputs an exception came from (e.g. 96 real vs 128 fake)
-        got = as_scalar(tf_call(ctx.student, spec.name, *arrays), call)
+        got = as_scalar(caller(ctx.student, spec.name, *arrays), call)
         if not np.isfinite(got):
-            hint = ("; the loss overflows: compute it from the logits with a stable formula "
-                    "(tf.nn.sigmoid_cross_entropy_with_logits or BinaryCrossentropy(from_logits=True)), not as "
-                    "the log of a sigmoid" if spec.cross_entropy else "")
-            tame = overflow and finite_when_clipped(ctx, spec, arrays)
+            hint = ("; the loss overflows: compute it from the logits with a stable formula (%s), not as the log "
+                    "of a sigmoid" % (stable or "tf.nn.sigmoid_cross_entropy_with_logits or "
+                                      "BinaryCrossentropy(from_logits=True)") if spec.cross_entropy else "")
+            tame = overflow and finite_when_clipped(ctx, spec, arrays, caller)
             raise CheckFailure("%s returned %s (expected %.6g)%s" % (call, got, want, hint),
                                diagnosis=overflow if tame else "")
         err = rel_error(np.float64(got), np.float64(want))
@@ -190,11 +191,11 @@ ORDINARY_LOGIT = 5.0
 """Logits clipped to this magnitude keep sigmoid(x) and 1 - sigmoid(x) far from 0, even in float32."""
 
 
-def finite_when_clipped(ctx: CheckContext, spec: LossSpec, arrays: list[np.ndarray]) -> bool:
+def finite_when_clipped(ctx: CheckContext, spec: LossSpec, arrays: list[np.ndarray], caller=tf_call) -> bool:
     """The student's loss is finite on ``arrays`` clipped to ordinary logits (it overflows only at large ones)."""
     clipped = [np.clip(a, -ORDINARY_LOGIT, ORDINARY_LOGIT) for a in arrays]
     try:
-        return bool(np.isfinite(as_scalar(tf_call(ctx.student, spec.name, *clipped), spec.name)))
+        return bool(np.isfinite(as_scalar(caller(ctx.student, spec.name, *clipped), spec.name)))
     except (StudentError, CheckFailure):
         return False
 

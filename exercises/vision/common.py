@@ -20,19 +20,20 @@ SKELETON_HINT = " (is the TODO still a `pass`?)"
 INPUT_KINDS = ("variable", "tensor", "numpy")
 
 
-def squeezenet(ctx: CheckContext, executor: Executor) -> Handle:
-    """A handle to the worker's SqueezeNet (built on first use in that process).
+def squeezenet(ctx: CheckContext, executor: Executor, harness: str = HARNESS) -> Handle:
+    """A handle to the worker's SqueezeNet (built on first use in that process), made by ``harness`` (the
+    TensorFlow one, or ``vision_harness_pytorch``: the same weights in torchvision's layout).
 
     Ask once per check and worker: the answer bundle keys the reference's answers by check and request, so
     one request must not get two different answers (two handles) within a check.
     """
     weights = ctx.fixtures["weights"]
     if weights is None:
-        model = executor.call(HARNESS + ".squeezenet", DEFAULT_WEIGHTS_SEED)
+        model = executor.call(harness + ".squeezenet", DEFAULT_WEIGHTS_SEED)
     else:
-        model = executor.call(HARNESS + ".squeezenet", 0, weights.digest)
+        model = executor.call(harness + ".squeezenet", 0, weights.digest)
         if model is None:
-            model = executor.call(HARNESS + ".squeezenet_from_arrays", weights.digest, list(weights.arrays))
+            model = executor.call(harness + ".squeezenet_from_arrays", weights.digest, list(weights.arrays))
     if not isinstance(model, Handle):
         raise CheckFailure("the worker could not build the SqueezeNet (it returned %s)" % describe(model))
     return model
@@ -77,11 +78,11 @@ def scaled_error(got: np.ndarray, want: np.ndarray, scale: np.ndarray | float | 
     return float(np.max(np.abs(got - want)) / max(top, 1e-12)) if want.size else 0.0
 
 
-def harness_call(executor: Executor, fn: str, *args: Any) -> Any:
+def harness_call(executor: Executor, fn: str, *args: Any, harness: str = HARNESS) -> Any:
     """Run a harness loop around the package's functions; a student function that returned None becomes a
     failure that says so (the untouched skeleton), not an error."""
     try:
-        return executor.call(HARNESS + "." + fn, *args)
+        return executor.call(harness + "." + fn, *args)
     except StudentError as exc:
         if exc.type_name == "MissingValue":
             raise CheckFailure("%s inside the loop%s" % (exc.message, SKELETON_HINT)) from None

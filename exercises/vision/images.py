@@ -59,6 +59,20 @@ def load_image(path: Path, size: int | None = None) -> np.ndarray:
     return img
 
 
+def load_image_resized(path: Path, size: int) -> np.ndarray:
+    """The image as the PyTorch notebooks read it, ``T.Resize(size)`` on the PIL image: the shorter side scaled
+    to ``size`` (the longer one to ``int(size * long / short)``) with Pillow's bilinear filter; (H', W', 3)."""
+    from PIL import Image
+
+    img = read_rgb(path)
+    h, w = img.shape[:2]
+    short, long = (w, h) if w <= h else (h, w)
+    new_short, new_long = size, int(size * long / short)
+    new_w, new_h = (new_short, new_long) if w <= h else (new_long, new_short)
+    bilinear = getattr(getattr(Image, "Resampling", Image), "BILINEAR")
+    return np.asarray(Image.fromarray(img).resize((new_w, new_h), resample=bilinear))
+
+
 def square_crop(img: np.ndarray, where: float, size: int = 224) -> np.ndarray:
     """A square crop along the longer side (``where`` 0 = start, 1 = end), resized bilinearly to ``size``."""
     from PIL import Image

@@ -7,7 +7,9 @@ A check's fingerprint hashes
   values its closure holds (checks built by one helper differ only there), the project functions, classes
   and module constants it names, recursively; the exercise's fixtures builder the same way;
 * the reference's sources of the modules it imports, the provided modules (shared by every check) and the
-  run's exercise options.
+  run's exercise options;
+* what its runtime needs and this install lacks (PyTorch, an optional extra): installing it makes the checks
+  that could not run stale.
 
 Positions (line numbers, file names) and top-level docstrings are left out, so moving code or rewording a
 docstring changes nothing; any change of what runs changes the fingerprint of exactly the checks that reach
@@ -42,6 +44,8 @@ def check_fingerprints(exercises: list[Exercise], config: GradingConfig, assignm
     provided = _sources_digest(assignment, None)
     options = json.dumps(config.options, sort_keys=True, default=str)
     prints = {}
+    missing = {r: list(assignment.runtime(r).missing()) for r in {ex.runtime for ex in exercises}
+               if r in assignment.runtimes}
     for ex in exercises:
         fixtures = hasher.digest(ex.fixtures, _package_of(ex.fixtures)) if ex.fixtures else ""
         for check in ex.checks:
@@ -53,6 +57,7 @@ def check_fingerprints(exercises: list[Exercise], config: GradingConfig, assignm
                 "code": hasher.digest(check.run, _package_of(check.run)), "fixtures": fixtures,
                 "reference": _sources_digest(assignment, check.modules), "provided": provided,
                 "options": options,
+                **({"not_installed": missing[ex.runtime]} if missing.get(ex.runtime) else {}),
             })
     return prints
 

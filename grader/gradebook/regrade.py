@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pluggy
 
-from grader import __version__
+from grader import __version__, tracks
+from grader.assignment import Assignment
 from grader.checks import Exercise
 from grader.config import GradingConfig
 from grader.gradebook.fingerprint import check_fingerprints
@@ -85,15 +86,20 @@ class _Gate:
 
 
 def plan_run(gradebook: Gradebook, submissions: list[Submission], exercises: list[Exercise],
-             selected: list[Exercise], fingerprints: dict[str, str], seed: int, regrade_selected: bool
-             ) -> tuple[list[Task], int, int]:
+             selected: list[Exercise], fingerprints: dict[str, str], seed: int, regrade_selected: bool,
+             assignment: Assignment | None = None) -> tuple[list[Task], int, int]:
     """What to grade per submission, how many submissions are reused whole, and how many stale results
     outside the selection are kept. ``regrade_selected`` (``--force``) regrades every selected
-    check whatever the gradebook holds."""
-    chosen = [c.id for ex in selected for c in ex.checks]
-    others = [c.id for ex in exercises for c in ex.checks if c.id not in set(chosen)]
+    check whatever the gradebook holds. With the ``assignment``, a notebook's twin on the track a submission
+    did not take is not graded (``grader.tracks``), so its checks never count as stale."""
     tasks, reused, stale_kept = [], 0, 0
     for sub in submissions:
+        picked = {ex.id for ex in tracks.graded(exercises, sub, assignment, {ex.id for ex in selected})} \
+            if assignment else None
+        graded = {ex.id for ex in tracks.graded(exercises, sub, assignment)} if assignment else None
+        chosen = [c.id for ex in selected for c in ex.checks if picked is None or ex.id in picked]
+        others = [c.id for ex in exercises for c in ex.checks if c.id not in set(chosen)
+                  and (graded is None or ex.id in graded)]
         attempt = gradebook.attempt(sub)
         latest = gradebook.latest_results(attempt.id)
 
@@ -130,7 +136,7 @@ def grade_class(gradebook: Gradebook, submissions: list[Submission], exercises: 
     status = "interrupted"
     try:
         tasks, reused, stale_kept = plan_run(gradebook, submissions, exercises, selected, fingerprints,
-                                             config.seed, regrade_selected=force)
+                                             config.seed, regrade_selected=force, assignment=config.assignment)
         outcome = ClassRun(run_id, config.seed, tasks, reused, stale_kept, abandoned=abandoned)
         announce(_plan_line(outcome, len(submissions)))
         outcome.interrupted = _grade_tasks(gradebook, outcome, exercises, selected, config, pm, out_dir,

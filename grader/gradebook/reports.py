@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from grader import tracks
 from grader.checks import Exercise
 from grader.gradebook.store import Attempt, Gradebook
 from grader.model import REPORT_SCHEMA, CheckResult
@@ -25,7 +26,7 @@ def report_document(gradebook: Gradebook, attempt: Attempt, exercises: list[Exer
     latest = gradebook.latest_results(attempt.id, artifacts=artifacts)
     base = gradebook.latest_report(attempt.id)
     report_row, doc = base if base else (0, {})
-    checks, summaries, sources = [], [], []
+    checks, scores, sources = [], {}, []
     for ex in exercises:
         entries = []
         for check in ex.checks:
@@ -37,15 +38,18 @@ def report_document(gradebook: Gradebook, attempt: Attempt, exercises: list[Exer
             entries.append(entry)
             sources.append(row["id"])
         if entries:
-            summaries.append({"id": ex.id, "title": ex.title, "score": round(sum(e["score"] for e in entries), 4),
-                              "max_score": round(sum(e["max_score"] for e in entries), 4)})
+            scores[ex.id] = (sum(e["score"] for e in entries), sum(e["max_score"] for e in entries))
             checks += entries
+    grader = doc.get("grader") or {}
+    summaries = [asdict(s) for s in tracks.summaries(exercises, scores, grader.get("track_policy") or tracks.BEST)]
+    left_out = {s["id"] for s in summaries if not s["counted"]}
+    counted = [c for c in checks if c["exercise"] not in left_out]
     document = {
         "schema": REPORT_SCHEMA,
         "submission": {"id": attempt.submission, "path": attempt.path, "sha256": attempt.sha256},
-        "grader": doc.get("grader") or {},
-        "score": round(sum(c["score"] for c in checks), 4),
-        "max_score": round(sum(c["max_score"] for c in checks), 4),
+        "grader": grader,
+        "score": round(sum(c["score"] for c in counted), 4),
+        "max_score": round(sum(c["max_score"] for c in counted), 4),
         "exercises": summaries,
         "checks": checks,
         "questions": doc.get("questions") or [],

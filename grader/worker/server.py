@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.worker import compat, protocol
+from grader.worker import compat, frameworks, protocol
 from grader.worker.capture import Capture
 from grader.worker.protocol import Channel, Handle, describe_type
 from grader.worker.substitution import Substitution
@@ -256,12 +256,14 @@ class Worker:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed every global generator student code may draw from: numpy's, Python's, and TensorFlow's once it is
-    loaded (Keras's default initialisers and unseeded ``tf.random`` ops draw from it)."""
+    """Seed every global generator student code may draw from: numpy's, Python's, and TensorFlow's or
+    PyTorch's once loaded (Keras's default initialisers, ``torch.nn``'s and unseeded random ops draw from them)."""
     np.random.seed(seed)
     random.seed(seed)
     if "tensorflow" in sys.modules:
         sys.modules["tensorflow"].random.set_seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
 
 
 def head_and_tail(text: str, keep: int = 1000) -> str:
@@ -271,11 +273,25 @@ def head_and_tail(text: str, keep: int = 1000) -> str:
 
 
 def to_numpy(value: Any) -> Any:
-    """Framework tensors (anything with a ``.numpy()`` from tensorflow) become numpy arrays."""
+    """Framework tensors (anything with a ``.numpy()`` from tensorflow; torch tensors, detached and on the
+    CPU) become numpy arrays, and a ``torch.Size`` a tuple."""
     module = type(value).__module__ or ""
     if module.startswith(("tensorflow", "tf_keras", "keras")) and callable(getattr(value, "numpy", None)):
         return value.numpy()
+    if module.startswith("torch"):
+        if callable(getattr(value, "detach", None)) and callable(getattr(value, "numpy", None)):
+            return _torch_numpy(value)
+        if type(value).__name__ == "Size":
+            return tuple(value)
     return value
+
+
+def _torch_numpy(tensor: Any) -> Any:
+    """A torch tensor's values as a numpy array (bfloat16, which numpy lacks, as float32)."""
+    tensor = tensor.detach()
+    if str(tensor.dtype) == "torch.bfloat16":
+        tensor = tensor.float()
+    return tensor.numpy(force=True)
 
 
 def plain(value: Any, depth: int = 0) -> Any:
@@ -310,6 +326,10 @@ def confine(limits: str | None, uid: str | None) -> None:
         os.setuid(int(uid))
 
 
+TENSOR_SPACE = "torch.Tensor."
+"""``torch.Tensor``'s own methods: most are inherited from its C base, so a name added there is tampering too."""
+
+
 class Watch:
     """What the worker relies on, by identity: the builtins, numpy's functions, the standard modules and the
     worker's own code it calls, its standard streams and its pipes.
@@ -326,12 +346,17 @@ class Watch:
         self.take()
 
     def spaces(self) -> dict[str, Any]:
-        """Namespaces by the prefix that names their entries in messages."""
-        return {"builtins.": vars(builtins), "numpy.": vars(np), "numpy.random.": vars(np.random),
-                "numpy.linalg.": vars(np.linalg), "os.": vars(os), "json.": vars(json), "struct.": vars(struct),
-                "select.": vars(select), "the worker's ": globals(), "the worker's Worker.": vars(Worker),
-                "the protocol's ": vars(protocol), "the protocol's Channel.": vars(Channel),
-                "sys.": {"stdout": sys.stdout, "stderr": sys.stderr, "modules": sys.modules}}
+        """Namespaces by the prefix that names their entries in messages (PyTorch's too in a PyTorch worker:
+        turning tensors into arrays relies on it)."""
+        spaces = {"builtins.": vars(builtins), "numpy.": vars(np), "numpy.random.": vars(np.random),
+                  "numpy.linalg.": vars(np.linalg), "os.": vars(os), "json.": vars(json), "struct.": vars(struct),
+                  "select.": vars(select), "the worker's ": globals(), "the worker's Worker.": vars(Worker),
+                  "the protocol's ": vars(protocol), "the protocol's Channel.": vars(Channel),
+                  "sys.": {"stdout": sys.stdout, "stderr": sys.stderr, "modules": sys.modules}}
+        torch = sys.modules.get("torch")
+        if torch is not None and hasattr(torch, "Tensor"):
+            spaces.update({"torch.": vars(torch), TENSOR_SPACE: vars(torch.Tensor)})
+        return spaces
 
     def descriptors(self) -> list[Any]:
         out = []
@@ -354,10 +379,12 @@ class Watch:
         out = []
         missing = object()
         for prefix, space in self.spaces().items():
-            values = self.values[prefix]
+            values = self.values.get(prefix, ())
+            if prefix == TENSOR_SPACE and len(space) != len(values):  # a method shadowing one of TensorBase's
+                out += [prefix + k for k in space if not k.startswith("__") and k not in self.ids[prefix]]
             if len(space) >= len(values) and all(map(operator.is_, space.values(), values)):
                 continue  # the usual case, checked at C speed: nothing replaced, at most names added at the end
-            for key, ident in self.ids[prefix].items():
+            for key, ident in self.ids.get(prefix, {}).items():
                 if id(space.get(key, missing)) != ident:
                     out.append(prefix + key)
         if self.descriptors() != self.fd_state:
@@ -394,6 +421,7 @@ def main(argv: list[str]) -> None:
     capture = Capture(STDOUT_CAP)
     adopt_orphans()
     confine(os.environ.pop("GRADER_LIMITS", None), os.environ.pop("GRADER_WORKER_UID", None))
+    frameworks.setup(frameworks.take_env())
     if os.environ.pop(compat.ENV, None) == "1":
         compat.install(root, package)
     channel = Channel(read_fd, write_fd)

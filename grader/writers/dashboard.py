@@ -167,12 +167,14 @@ def unanswered_questions(reports: list[Report]) -> list[dict[str, Any]]:
 
 def exercise_stats(reports: list[Report]) -> list[dict[str, Any]]:
     scores: dict[str, list[float]] = defaultdict(list)
-    titles, maxima = {}, defaultdict(Counter)
+    titles, maxima, track, counted = {}, defaultdict(Counter), {}, Counter()
     for report in reports:
         for summary, _ in exercise_groups(report):
             scores[summary.id].append(summary.score)
             titles.setdefault(summary.id, summary.title)
             maxima[summary.id][summary.max_score] += 1
+            track.setdefault(summary.id, summary.track)
+            counted[summary.id] += summary.counted
     out = []
     for ex, values in scores.items():
         top = maxima[ex].most_common(1)[0][0]
@@ -180,7 +182,8 @@ def exercise_stats(reports: list[Report]) -> list[dict[str, Any]]:
         out.append({"id": ex, "title": titles[ex], "label": short if ":" in titles[ex] and len(short) <= 6 else ex,
                     "max": top, "n": len(values), "mean": statistics.fmean(values),
                     "median": statistics.median(values), "min": min(values), "max_seen": max(values),
-                    "full": sum(v >= top for v in values) / len(values) if top else 0.0})
+                    "full": sum(v >= top for v in values) / len(values) if top else 0.0,
+                    "track": track[ex], "counted": counted[ex]})
     return out
 
 

@@ -1,6 +1,6 @@
 """``grades.csv``: one row per submission with its total, per-exercise scores and the functions at fault, then
-the whole grade (automatic, by hand, late penalty, final), each written question's points and, where a roster
-exists, the student (and a row per student who submitted nothing)."""
+the whole grade (automatic, by hand, late penalty, final), each written question's points, where a roster
+exists the student (and a row per student who submitted nothing), and last the track each notebook counts on."""
 from __future__ import annotations
 
 import csv
@@ -23,6 +23,12 @@ def grade_values(report: Report) -> list[float]:
     return [g["automatic"], g["manual"], g["late_penalty"], g["final"], g["max"]]
 
 
+def counted_tracks(report: Report) -> str:
+    """``exercise:track`` for each exercise of a notebook offered on several tracks that counts, ``;``-joined (a
+    twin graded too but not counted has its score in its column, outside the total)."""
+    return ";".join("%s:%s" % (s.id, s.track) for s in report.exercises if s.track and s.counted)
+
+
 @hookimpl
 def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingConfig) -> None:
     """Write ``out_dir/grades.csv``, rows sorted by submission id, one column per exercise seen and per written
@@ -38,7 +44,7 @@ def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingCo
         writer.writerow(["submission", "score", "max_score", *exercise_ids, "sha256", "problems",
                          "failed_functions", "inconclusive_functions", *GRADE_COLUMNS, *question_ids,
                          "written_ungraded", "changed_since_graded", "submitted_at", "time_source", "days_late",
-                         *(("student", "name", "email") if roster else ())])
+                         *(("student", "name", "email") if roster else ()), "tracks"])
         for report, scores in rows:
             written = {q["id"]: q for q in (report.written or {}).get("questions", [])}
             late, student = report.late or {}, report.student or {}
@@ -54,6 +60,7 @@ def grader_write_summary(reports: list[Report], out_dir: Path, config: GradingCo
                 ";".join(q for q in question_ids if written.get(q, {}).get("status") == "changed"),
                 late.get("submitted_at") or "", late.get("source") or "", late.get("days_late", ""),
                 *((student.get("id", ""), student.get("name", ""), student.get("email", "")) if roster else ()),
+                counted_tracks(report),
             ])
         for missing in info.get("missing", []):
             blank = [""] * (len(exercise_ids) + 6 + len(GRADE_COLUMNS) + len(question_ids) + 5)

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from grader import hookimpl
+from grader import hookimpl, tracks
 from grader.atomic import write_atomic
 from grader.config import GradingConfig
 from grader.localization import display_name
@@ -16,7 +16,11 @@ from grader.writers._format import check_text, json_safe
 def gradescope_results(report: Report) -> dict[str, Any]:
     """The ``results.json`` document for one report."""
     lines = [f"Score: {report.score:g} / {report.max_score:g}"]
+    by_id = {s.id: s for s in report.exercises}
+    lines += [f"Track: {s.title}: {s.track}" + (f" ({note})" if note else "")
+              for s in report.exercises if s.track for note in [tracks.describe(s, by_id)]]
     lines += [f"Problem: {problem}" for problem in report.problems]
+    left_out = {s.id for s in report.exercises if not s.counted}
     lines += [f"{verdict.status.capitalize()}: {display_name(name)}: {verdict.blame}"
               for name, verdict in report.functions.items() if verdict.status != "passed"]
     grade = report.grade
@@ -31,11 +35,13 @@ def gradescope_results(report: Report) -> dict[str, Any]:
     tests = [
         {
             "name": check.id,
-            "score": check.score,
-            "max_score": check.max_score,
+            "score": 0.0 if check.exercise in left_out else check.score,
+            "max_score": 0.0 if check.exercise in left_out else check.max_score,
             "status": "passed" if check.status == "passed" else "failed",
-            "output": f"[{check.status}] {check_text(check)}".rstrip(),
-            "tags": list(check.targets),
+            "output": (f"[not counted: the other track of this notebook counts] " if check.exercise in left_out
+                       else "") + f"[{check.status}] {check_text(check)}".rstrip(),
+            "tags": list(check.targets) + ([f"track:{by_id[check.exercise].track}"]
+                                           if check.exercise in by_id and by_id[check.exercise].track else []),
         }
         for check in report.checks
     ] + [written_test(q) for q in (report.written or {}).get("questions", [])]

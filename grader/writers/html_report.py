@@ -18,6 +18,7 @@ from grader.config import GradingConfig
 from grader.localization import display_name
 from grader.model import CheckResult, Report
 from grader.notebooks import HTML_COMMENT
+from grader import tracks
 from grader.writers._format import exercise_groups, format_number, json_safe, metric_comparison, xml_text
 from grader.writers._math import MathMLRendering, markdown_with_math
 
@@ -295,6 +296,12 @@ def check_anchors(report: Report) -> dict[str, str]:
     return {c.id: "check-" + re.sub(r"[^\w-]", "_", c.id) for c in report.checks}
 
 
+def track_notes(report: Report) -> dict[str, str]:
+    """Per exercise of a notebook done on two tracks, which one counts and why (``grader.tracks.describe``)."""
+    by_id = {s.id: s for s in report.exercises}
+    return {s.id: tracks.describe(s, by_id) for s in report.exercises}
+
+
 def render_report(report: Report) -> str:
     """The HTML page for one report, without the control characters student output may hold."""
     return xml_text(_env.get_template("report.html.j2").render(
@@ -302,6 +309,7 @@ def render_report(report: Report) -> str:
         functions=function_views(report),
         anchors=check_anchors(report),
         groups=[(summary, [_check_view(c) for c in checks]) for summary, checks in exercise_groups(report)],
+        track_notes=track_notes(report),
         notebooks=notebook_views(report),
         unanswered=sum(not q.get("answered") for q in report.questions),
     ))
