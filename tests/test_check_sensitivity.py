@@ -7,6 +7,8 @@ import pytest
 from conftest import ROOT, failing, grade, write_submission
 from test_samples import EXPECTED_FAILURES
 
+import test_pytorch_track as pytorch_samples
+
 REF = ROOT / "reference" / "cs231n"
 L = "rnn_layers."
 M = "classifiers.rnn.CaptioningRNN."
@@ -156,5 +158,80 @@ def test_every_check_is_seen_failing():
     from grader.session import collect_exercises
 
     ids = {c.id for ex in collect_exercises(get_plugin_manager(), GradingConfig(seed=0)) for c in ex.checks}
-    seen = set().union(*(m[-1] for m in MUTANTS.values()), *EXPECTED_FAILURES.values())
+    seen = set().union(*(m[-1] for m in MUTANTS.values()), *EXPECTED_FAILURES.values(),
+                       *(m[-1] for m in PT_MUTANTS.values()))
+    seen |= set().union(*(pytorch_samples.sample_checks(bug) for bug in pytorch_samples.PT_BUGS))
     assert ids - seen == set()
+
+
+# ---- the PyTorch track: the checks its samples (tests/test_pytorch_track.py) leave unfailed ----------------
+
+P = "gan_pytorch."
+P_LOSS_CHECKS = "gan_pytorch.%(loss)s/notebook,gan_pytorch.%(loss)s/hidden,gan_pytorch.%(loss)s/large-logits"
+PT_MUTANTS = {  # as MUTANTS, on gan_pytorch.py
+    "pt_bce_summed": (
+        "gan_pytorch.py", "torch.log1p(torch.exp(-input.abs()))).mean()", "torch.log1p(torch.exp(-input.abs()))).sum()",
+        "gan_pytorch.bce_loss",
+        {P + "bce_loss/hidden", P + "bce_loss/large-logits"}),
+    "pt_d_loss_labels_swapped": (
+        "gan_pytorch.py",
+        "bce_loss(logits_real, torch.ones_like(logits_real)) + bce_loss(logits_fake, torch.zeros_like(logits_fake))",
+        "bce_loss(logits_real, torch.zeros_like(logits_real)) + bce_loss(logits_fake, torch.ones_like(logits_fake))",
+        P_LOSS_CHECKS % {"loss": "discriminator_loss"},
+        {P + "discriminator_loss/notebook", P + "discriminator_loss/hidden",
+         P + "discriminator_loss/large-logits"}),
+    "pt_g_loss_against_zeros": (
+        "gan_pytorch.py", "    loss = bce_loss(logits_fake, torch.ones_like(logits_fake))",
+        "    loss = bce_loss(logits_fake, torch.zeros_like(logits_fake))",
+        P_LOSS_CHECKS % {"loss": "generator_loss"},
+        {P + "generator_loss/notebook", P + "generator_loss/hidden", P + "generator_loss/large-logits"}),
+    "pt_ls_d_loss_without_half": (
+        "gan_pytorch.py", "    loss = 0.5 * torch.mean((scores_real - 1) ** 2) + 0.5 * torch.mean(scores_fake ** 2)",
+        "    loss = torch.mean((scores_real - 1) ** 2) + torch.mean(scores_fake ** 2)",
+        "gan_pytorch.ls_discriminator_loss/notebook,gan_pytorch.ls_discriminator_loss/hidden",
+        {P + "ls_discriminator_loss/notebook", P + "ls_discriminator_loss/hidden"}),
+    "pt_ls_g_loss_towards_zero": (
+        "gan_pytorch.py", "    loss = 0.5 * torch.mean((scores_fake - 1) ** 2)", "    loss = 0.5 * torch.mean(scores_fake ** 2)",
+        "gan_pytorch.ls_generator_loss/notebook,gan_pytorch.ls_generator_loss/hidden",
+        {P + "ls_generator_loss/notebook", P + "ls_generator_loss/hidden"}),
+    "pt_dc_classifier_sigmoid": (
+        "gan_pytorch.py", "        nn.Linear(4 * 4 * 64, 1),\n    )",
+        "        nn.Linear(4 * 4 * 64, 1),\n        nn.Sigmoid(),\n    )",
+        "gan_pytorch.build_dc_classifier/params,gan_pytorch.build_dc_classifier/outputs",
+        {P + "build_dc_classifier/outputs"}),
+    "pt_dc_generator_sigmoid": (
+        "gan_pytorch.py", "        nn.Tanh(),\n        Flatten(),", "        nn.Sigmoid(),\n        Flatten(),",
+        "gan_pytorch.build_dc_generator/params,gan_pytorch.build_dc_generator/outputs",
+        {P + "build_dc_generator/outputs"}),
+    "pt_optimizer_skips_a_tensor": (
+        "gan_pytorch.py", "    optimizer = optim.Adam(model.parameters(), lr=1e-3, betas=(0.5, 0.999))",
+        "    optimizer = optim.Adam(list(model.parameters())[:-1], lr=1e-3, betas=(0.5, 0.999))",
+        "gan_pytorch.get_optimizer",
+        {P + "get_optimizer/parameters"}),
+    "pt_g_loss_detached": (
+        "gan_pytorch.py", "    loss = bce_loss(logits_fake, torch.ones_like(logits_fake))",
+        "    loss = bce_loss(logits_fake.detach(), torch.ones_like(logits_fake))",
+        P_LOSS_CHECKS % {"loss": "generator_loss"} + ",gan_pytorch.run_a_gan[vanilla],gan_pytorch.run_a_gan[dcgan]",
+        {P + "run_a_gan[vanilla]/training", P + "run_a_gan[dcgan]/training"}),
+    "pt_ls_g_loss_detached": (
+        "gan_pytorch.py", "    loss = 0.5 * torch.mean((scores_fake - 1) ** 2)",
+        "    loss = 0.5 * torch.mean((scores_fake.detach() - 1) ** 2)",
+        "gan_pytorch.ls_generator_loss,gan_pytorch.run_a_gan[lsgan]",
+        {P + "run_a_gan[lsgan]/training"}),
+}
+
+
+PT_DEFAULT_MUTANTS = {"pt_bce_summed", "pt_dc_generator_sigmoid"}
+"""The PyTorch mutants of the default run; the others (5-20 s each, GAN trainings among them) are ``slow``."""
+
+
+@pytest.mark.parametrize("name", [n if n in PT_DEFAULT_MUTANTS else pytest.param(n, marks=pytest.mark.slow)
+                                  for n in sorted(PT_MUTANTS)])
+def test_pytorch_mutant_fails_exactly_its_checks(name, tmp_path):
+    pytest.importorskip("torch")
+    path, old, new, only, expected = PT_MUTANTS[name]
+    text = (REF / path).read_text()
+    assert text.count(old) == 1, "the mutant's edit %r no longer applies to the reference" % old
+    sub = write_submission(tmp_path / name, files={path: text.replace(old, new)})
+    report = grade([sub], tmp_path / "out", "--seed", "11", "--only", only)[name]
+    assert failing(report) == expected
