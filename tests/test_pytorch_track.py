@@ -229,8 +229,9 @@ def test_the_outputs_show_the_track(pytorch_copies):
     assert "network_visualization" not in rows["pytorch_only"]  # no one here did the TensorFlow notebook
     gradescope = json.loads((out / "pytorch_only" / "results.json").read_text())
     assert "Track: Q3: Network visualization (PyTorch): pytorch" in gradescope["output"]
-    assert gradescope["score"] == 45 and sum(t["max_score"] for t in gradescope["tests"]) == 45
-    assert all("track:pytorch" in t["tags"] for t in gradescope["tests"])
+    checks = [t for t in gradescope["tests"] if "written" not in t["tags"]]  # the written ones are by hand
+    assert gradescope["score"] == 45 and sum(t["max_score"] for t in checks) == 45
+    assert all("track:pytorch" in t["tags"] for t in checks)
     assert "pytorch track" in (out / "pytorch_only" / "report.html").read_text()
     assert "pytorch track: graded for 2, counted for 2" in (out / "index.html").read_text()
 
