@@ -69,6 +69,8 @@ _QUIET.setLevel(logging.CRITICAL + 1)  # nbconvert's notes on a student's notebo
 _QUIET.propagate = False
 
 _local = threading.local()
+_IMPORTING = threading.RLock()
+"""Held while nbconvert, nbformat and pygments load (see ``_libraries``)."""
 
 _TAGS = frozenset({
     "a", "abbr", "acronym", "b", "blockquote", "code", "em", "i", "li", "ol", "strong", "ul", "p", "div", "span",
@@ -175,7 +177,8 @@ def markdown2html(context: Any, source: str) -> str:
 @functools.cache
 def _renderer_class() -> type:
     """nbconvert's markdown renderer with formulas as MathML (a class made on first use: nbconvert is slow to load)."""
-    from nbconvert.filters.markdown_mistune import IPythonRenderer
+    with _IMPORTING:
+        from nbconvert.filters.markdown_mistune import IPythonRenderer
 
     return type("MathMLRenderer", (MathMLRendering, IPythonRenderer), {})
 
@@ -183,17 +186,31 @@ def _renderer_class() -> type:
 def _exporter() -> Any:
     """This thread's nbconvert exporter (its templates compile once, in about 0.3 s)."""
     if not hasattr(_local, "exporter"):
-        from nbconvert import HTMLExporter  # slow to import: only when a notebook is rendered
+        _libraries()
+        with _IMPORTING:  # what the exporter loads on first use (lexers, templates) is loaded lazily too
+            from nbconvert import HTMLExporter  # slow to import: only when a notebook is rendered
 
-        _local.exporter = HTMLExporter(template_name="basic", sanitize_html=True, log=_QUIET,
-                                       filters={"clean_html": clean_html, "markdown2html": markdown2html})
+            _local.exporter = HTMLExporter(template_name="basic", sanitize_html=True, log=_QUIET,
+                                           filters={"clean_html": clean_html, "markdown2html": markdown2html})
     return _local.exporter
+
+
+@functools.cache
+def _libraries() -> tuple[Any, Any]:
+    """nbformat and pygments' ``HtmlFormatter``, imported on first use by one thread at a time: pygments loads
+    its formatters lazily, and two grading threads (``--jobs``) importing it at once could see it half-loaded
+    (``ImportError: cannot import name 'HtmlFormatter'``)."""
+    with _IMPORTING:
+        import nbformat
+        from pygments.formatters import HtmlFormatter
+        import nbconvert  # noqa: F401 - pulls in pygments' lexers and mistune under the same lock
+
+        return nbformat, HtmlFormatter
 
 
 def render_notebook(name: str, data: bytes) -> str:
     """The HTML page of one notebook, or a short page saying why it could not be rendered."""
-    import nbformat
-    from pygments.formatters import HtmlFormatter
+    nbformat, HtmlFormatter = _libraries()
 
     doc, problem = parse_notebook(data)
     if doc is None:
