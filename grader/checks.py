@@ -48,6 +48,9 @@ class Outcome:
     function modified its input); otherwise the runner localizes the fault."""
     diagnosis: str = ""
     """On failure, the id of a catalogued misconception the check recognised itself."""
+    threshold: float | None = None
+    """The threshold this run's metric is judged against, where the check derives it from the reference's own
+    result on the same inputs in the same run (a training run: machine-independent); None: the check's."""
 
 
 @dataclass

@@ -408,6 +408,8 @@ class Grader:
         result.status, result.message = outcome.status, outcome.message
         if result.metric is not None:
             result.metric.value = outcome.metric_value
+            if outcome.threshold is not None:
+                result.metric.threshold = outcome.threshold
         if outcome.status == "skipped":
             result.max_score = 0.0
         if outcome.blame and outcome.status in FAILING:
@@ -440,6 +442,8 @@ class Evaluation:
     """The misconception the check recognised itself, if it failed."""
     exception: str = ""
     """``"Type: message"`` when the student's code raised."""
+    threshold: float | None = None
+    """The threshold the check derived for this run (``Outcome.threshold``); None: the check's own."""
 
 
 def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluation:
@@ -498,13 +502,14 @@ def _evaluate(ctx: CheckContext, timeout: float, quiet: bool) -> Evaluation:
     if check.metric is None:
         passed = bool(outcome.passed)
         return Evaluation("passed" if passed else "failed", outcome.message, None, outcome.blame, outcome.diagnosis)
-    passed = value is not None and math.isfinite(value) and value <= check.threshold
-    verdict = ("%s %.3g %s threshold %.3g" % (check.metric, value, "<=" if passed else ">", check.threshold)
+    threshold = check.threshold if outcome.threshold is None else outcome.threshold
+    passed = value is not None and math.isfinite(value) and value <= threshold
+    verdict = ("%s %.3g %s threshold %.3g" % (check.metric, value, "<=" if passed else ">", threshold)
                if value is not None and math.isfinite(value) else "%s is %s" % (check.metric, value))
     if outcome.passed is False:
         passed = False
     return Evaluation("passed" if passed else "failed", "; ".join(m for m in (outcome.message, verdict) if m),
-                      value, outcome.blame, outcome.diagnosis)
+                      value, outcome.blame, outcome.diagnosis, threshold=outcome.threshold)
 
 
 ARRAY_DUMP = re.compile(r"\[[-+0-9.eE\s,\[\]]{40,}\]?")
