@@ -478,7 +478,12 @@ def make(name: str, root: Path = HERE) -> Path:
     reference's student files of that track plus the bug, the other track's files as the blank starter left
     them."""
     path, _, edits = BUGS[name]
-    dest = root / name
+    return write_sample(root / name, path, edits, name)
+
+
+def write_sample(dest: Path, path: str, edits: list[tuple[str, str]], name: str = "") -> Path:
+    """``dest``: the reference's student files and notebooks, with ``edits`` (literal replacements) in ``path``."""
+    name = name or dest.name
     shutil.rmtree(dest, ignore_errors=True)
     other = {f for track, files in TRACK_FILES.items() if track != track_of(path) for f in files}
     for rel in ("__init__.py", "classifiers/__init__.py") + STUDENT_FILES:
