@@ -11,8 +11,9 @@ if TYPE_CHECKING:
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
 """Workers start from this environment, not the grader's: nothing secret is passed on."""
 
-PASSED_ON = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-"""Machine settings that keep numerical libraries working on some processors."""
+PASSED_ON = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "ONEDNN_MAX_CPU_ISA")
+"""Machine settings that keep numerical libraries working on some processors (or pick their kernels, as
+``tests/test_training_machines.py`` does)."""
 
 
 def worker_env(runtime: Runtime, home: Path | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:

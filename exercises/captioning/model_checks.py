@@ -338,7 +338,7 @@ OVERFIT_BAND = 1.5
 """A training run's bar follows the machine: the final loss may reach the notebook's threshold or this many times
 the reference's own final loss on the same minibatches from the same weights, in the same run, whichever is
 higher. Correct code ends where the reference does (the ratio's worst over 20 seeds and the BLAS variants of
-bench/training_margins.py is in docs/calibration.md), so a machine whose floating-point path puts the reference
+bench/overfit_margins.py is in docs/checks.md), so a machine whose floating-point path puts the reference
 near or over the notebook's line moves correct code with it; every catalogued bug the run catches ends above
 both bars."""
 
