@@ -33,12 +33,13 @@ QUESTIONS = {
 }
 """The inline questions each notebook asks; one not found in a student's notebook is listed unanswered."""
 RUNTIMES = {
-    "numpy": Runtime({}, Limits(address_space_mb=3072)),
+    "numpy": Runtime({}, Limits(address_space_mb=3072), preload=("numpy",)),
     "tensorflow": Runtime({
         "TF_USE_LEGACY_KERAS": "1",  # tf.keras is Keras 2 (the tf_keras package), as in 2020 student code
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "CUDA_VISIBLE_DEVICES": "-1",
-    }, Limits(address_space_mb=6144)),  # TensorFlow needs ~4 GB of address space for SqueezeNet's backward
+    }, Limits(address_space_mb=6144),  # TensorFlow needs ~4 GB of address space for SqueezeNet's backward
+        preload=("numpy", "tensorflow")),  # with TF_USE_LEGACY_KERAS, importing tensorflow imports tf_keras
 }
 """The numpy exercises never load TensorFlow; see the environment notes for the limits."""
 

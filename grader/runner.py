@@ -120,9 +120,10 @@ class Grader:
                 self.references[runtime] = self.reference_factory(runtime)
             else:
                 memo = {"memo": self.memo} if self.memo is not None else {}
+                kind = self.assignment.runtime(runtime)
                 self.references[runtime] = (MemoizingExecutor if memo else Executor)(
-                    self.reference_root, "the reference", self.assignment.package,
-                    env=worker_env(self.assignment.runtime(runtime)), stats=self.reference_stats, **memo)
+                    self.reference_root, "the reference", self.assignment.package, env=worker_env(kind),
+                    stats=self.reference_stats, preload=kind.preload, **memo)
         return self.references[runtime]
 
     def student_executor(self, submission: Submission, scratch: Path, runtime: str, package: str = "pkg",
@@ -139,7 +140,7 @@ class Grader:
         env = worker_env(kind, home=work_dir, extra={**self.sandbox.env(kind.limits),
                                                         **({} if self.config.strict_env else {compat.ENV: "1"})})
         return Executor(package_root, "the student's code", self.assignment.package, env=env, command_prefix=prefix,
-                        stats=self.student_stats, cwd=work_dir)
+                        stats=self.student_stats, cwd=work_dir, preload=kind.preload)
 
     def substitution_executor(self, submission: Submission, scratch: Path, runtime: str) -> Executor:
         """A sandboxed worker like the student's whose package also holds the reference's copy of it, so that
@@ -269,10 +270,10 @@ class Grader:
         there), and None if a misconception passes the check (it cannot be why the student's code fails it)."""
         exercise = next(ex for ex in self.exercises if check in ex.checks)
         if exercise.runtime not in self.misconception_workers:
+            kind = self.assignment.runtime(exercise.runtime)
             self.misconception_workers[exercise.runtime] = Executor(
-                self.reference_root, "a catalogued misconception", self.assignment.package,
-                env=worker_env(self.assignment.runtime(exercise.runtime)),
-                stats=self.reference_stats)
+                self.reference_root, "a catalogued misconception", self.assignment.package, env=worker_env(kind),
+                stats=self.reference_stats, preload=kind.preload)
         executor = self.misconception_workers[exercise.runtime]
         executor.substitution = (
             {substitution_path(misconception.function): misconception.implementation} if misconception else None)
