@@ -380,7 +380,7 @@ class Grader:
             if stalled:
                 outcome.message += self.clock.note(stalled)
         if outcome.status in FAILING:
-            self.evidence[check.id] = Evidence(outcome.diagnosis, outcome.exception, transcript)
+            self.evidence[check.id] = Evidence(outcome.diagnosis, outcome.exception, transcript, outcome.unimplemented)
         result.status, result.message = outcome.status, outcome.message
         if result.metric is not None:
             result.metric.value = outcome.metric_value
@@ -416,6 +416,8 @@ class Evaluation:
     """The misconception the check recognised itself, if it failed."""
     exception: str = ""
     """``"Type: message"`` when the student's code raised."""
+    unimplemented: bool = False
+    """The student's code returned nothing where a value was due (``CheckFailure.unimplemented``)."""
 
 
 def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluation:
@@ -446,7 +448,8 @@ def _evaluate(ctx: CheckContext, timeout: float, quiet: bool) -> Evaluation:
         outcome = check.run(ctx)
     except CheckFailure as failure:
         ctx.details.update(failure.details)
-        return Evaluation("failed", failure.message, failure.metric_value, failure.blame, failure.diagnosis)
+        return Evaluation("failed", failure.message, failure.metric_value, failure.blame, failure.diagnosis,
+                          unimplemented=failure.unimplemented)
     except NotInBundle as exc:
         return Evaluation("skipped", str(exc))
     except WorkerTimeout as exc:
