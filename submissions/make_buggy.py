@@ -324,7 +324,12 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
 def make(name: str, root: Path = HERE) -> Path:
     """Write the sample ``name`` into ``root/name`` (a copy of the reference's student files plus the bug)."""
     path, _, edits = BUGS[name]
-    dest = root / name
+    return write_sample(root / name, path, edits, name)
+
+
+def write_sample(dest: Path, path: str, edits: list[tuple[str, str]], name: str = "") -> Path:
+    """``dest``: the reference's student files and notebooks, with ``edits`` (literal replacements) in ``path``."""
+    name = name or dest.name
     shutil.rmtree(dest, ignore_errors=True)
     for rel in ("__init__.py", "classifiers/__init__.py") + STUDENT_FILES:
         if (REFERENCE / rel).is_file():
