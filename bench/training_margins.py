@@ -106,14 +106,16 @@ def variant_env(settings: dict[str, str]):
         client.SINGLE_THREADED.update(saved)
 
 
-def run_check(check_id: str, seeds: list[int], variants: list[str], work: Path) -> list[dict]:
+def run_check(check_id: str, seeds: list[int], variants: list[str], work: Path,
+              names: list[str] | None = None) -> list[dict]:
+    """One row per (variant, seed, implementation); ``names`` limits the implementations (default: all)."""
     pm = get_plugin_manager()
     exercises = collect_exercises(pm, GradingConfig(seed=0, assignment=ASSIGNMENT, only=(check_id,)))
     [exercise] = exercises
     [check] = exercise.checks
     kind = ASSIGNMENT.runtime(exercise.runtime)
     must_fail, must_pass, may = CHECKS[check_id]
-    names = ["reference", *must_fail, *must_pass, *may]
+    names = names or ["reference", *must_fail, *must_pass, *may]
     rows = []
     for variant in variants:
         with variant_env(VARIANTS[variant]) as extra:
