@@ -47,11 +47,11 @@ class Flavour:
 
 FLAVOURS = {
     "vanilla": Flavour("vanilla", "vanilla GAN", "discriminator", "generator", "discriminator_loss",
-                       "generator_loss", steps=16, batch=32),
+                       "generator_loss", steps=4, batch=16),
     "lsgan": Flavour("lsgan", "least-squares GAN", "discriminator", "generator", "ls_discriminator_loss",
-                     "ls_generator_loss", steps=16, batch=32),
+                     "ls_generator_loss", steps=4, batch=16),
     "dcgan": Flavour("dcgan", "DCGAN", "dc_discriminator", "dc_generator", "discriminator_loss",
-                     "generator_loss", steps=6, batch=16),
+                     "generator_loss", steps=3, batch=8),
 }
 """Enough steps for every weight to move (the verdict is structural: finite scalar losses, every weight changed,
 samples in [-1, 1]; no loss is compared with a number, so no floating-point path can move it); few enough that a
