@@ -54,8 +54,9 @@ reference over many seeds, see tests/test_reference_seeds.py).
 
 Margins (#23; the overfit's threshold is the notebook's absolute one, the final loss measured by the reference's
 own loss): RNN, 20 seeds x OPENBLAS_CORETYPE {Haswell, Prescott, SkylakeX}, 1 thread (2026-12-07): the reference
-ends at 0.0155-0.0475 against 0.1 (margin 2.1x; one seed's loss differs by at most 4% between kernels, no verdict moved); the tanh projection (must
-fail) ends at >= 0.157 over 5 seeds (1.6x above), the uncarried dh (may fail) at 0.076-0.156.
+ends at 0.0155-0.0475 against 0.1 (margin 2.1x; one seed's loss differs by at most 4% between kernels, no
+verdict moved); the tanh projection (must fail) ends at >= 0.157 over 5 seeds (1.6x above), the uncarried dh (may
+fail) at 0.076-0.156.
 LSTM, 5 seeds, default kernel: the reference ends at 0.051-0.066 against 0.5 (margin 7.5x); swapped gates (must
 fail) at >= 28.5 (57x); exp-tanh is NaN; the tanh projection (may fail) straddles the line (0.26-0.55);
 Prescott's kernel moves seed 0's loss by 11% (0.084 vs 0.075), far from 0.5. tests/test_training_verdicts.py (slow)
