@@ -43,7 +43,7 @@ def process_cpu(pid: int) -> tuple[tuple[int, int], float, str] | None:
         with open("/proc/%d/stat" % pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
         with open("/proc/%d/cmdline" % pid, "rb") as f:
-            argv = f.read().split(b"\0")
+            argv = f.read().replace(b"\0", b" ").split()  # a forked worker's is one string (its rewritten title)
     except OSError:
         return None
     role = "student"

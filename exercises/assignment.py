@@ -103,12 +103,13 @@ WRITTEN += tuple(WrittenQuestion(q.id, {pytorch: q.asked_in[tensorflow]})
 """(The PyTorch notebooks ask the TensorFlow ones' questions: the same ids, no points of their own, so a
 question counts once whichever track a student took.)"""
 RUNTIMES = {
-    "numpy": Runtime({}, Limits(address_space_mb=3072)),
+    "numpy": Runtime({}, Limits(address_space_mb=3072), preload=("numpy",)),
     "tensorflow": Runtime({
         "TF_USE_LEGACY_KERAS": "1",  # tf.keras is Keras 2 (the tf_keras package), as in 2020 student code
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "CUDA_VISIBLE_DEVICES": "-1",
-    }, Limits(address_space_mb=6144)),  # TensorFlow needs ~4 GB of address space for SqueezeNet's backward
+    }, Limits(address_space_mb=6144),  # TensorFlow needs ~4 GB of address space for SqueezeNet's backward
+        preload=("numpy", "tensorflow")),  # with TF_USE_LEGACY_KERAS, importing tensorflow imports tf_keras
     "pytorch": Runtime({
         "GRADER_WORKER_SETUP": "torch",  # torch on one thread, torchvision importable (grader.worker.frameworks)
         "CUDA_VISIBLE_DEVICES": "",

@@ -146,6 +146,8 @@ def judge_fooling(ctx: CheckContext, X: np.ndarray, rank: int | None) -> Outcome
         raise
     calls = int(ctx.student.get_attr(budget, "calls"))
     got = expect_array(result, "X_fooling", X.shape)
+    if np.array_equal(got, X):
+        raise CheckFailure("make_fooling_image returned X unchanged (is the TODO still a `pass`?)", unimplemented=True)
     if ctx.self_check:
         judge = ("the provided SqueezeNet (self-check: run in your own worker; the instructor's grading runs it in "
                  "the grader's)")
@@ -229,10 +231,12 @@ def add_step_check(kind: str, points: float) -> None:
                                                             l2_reg, lr))
         want = expect_array(want, "reference")
         if result is None:
-            raise CheckFailure("class_visualization_update_step returned None: return the updated image")
+            raise CheckFailure("class_visualization_update_step returned None: return the updated image",
+                               unimplemented=True)
         got = expect_array(result, "the updated X", X.shape)
         if np.array_equal(got, X):
-            raise CheckFailure("class_visualization_update_step returned X unchanged (is the TODO still a `pass`?)")
+            raise CheckFailure("class_visualization_update_step returned X unchanged (is the TODO still a `pass`?)",
+                               unimplemented=True)
         err = scaled_error(got, want, want - X)
         wrong_l2 = want + 4 * l2_reg * lr * X  # the step with the L2 term's sign flipped
         flipped = scaled_error(got, wrong_l2, want - X) < STEP_THRESHOLD

@@ -130,7 +130,7 @@ def gram(executor, features, *normalize: bool):
 
 def judge_gram(got, want: np.ndarray, call: str) -> float:
     if got is None:
-        raise CheckFailure("%s returned None (is the TODO still a `pass`?)" % call)
+        raise CheckFailure("%s returned None (is the TODO still a `pass`?)" % call, unimplemented=True)
     if isinstance(got, np.ndarray) and got.shape != want.shape and got.size == want.size:
         raise CheckFailure("%s has shape %s; the TensorFlow notebook's Gram matrix is (C, C) = %s, without a batch "
                            "dimension" % (call, got.shape, want.shape),

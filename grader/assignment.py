@@ -38,6 +38,9 @@ class Runtime:
     def missing(self) -> tuple[str, ...]:
         """The modules of ``requires`` not installed here (workers run the grader's own interpreter)."""
         return tuple(name for name in self.requires if importlib.util.find_spec(name) is None)
+    preload: tuple[str, ...] = ()
+    """Modules its workers start with, imported once into the template they are forked from
+    (``grader.worker.template``) rather than by each worker (TensorFlow: seconds of CPU each time)."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ class CheckFailure(Exception):
     """
 
     def __init__(self, message: str, metric_value: float | None = None, *, blame: tuple[str, ...] = (),
-                 diagnosis: str = "", **details: Any):
+                 diagnosis: str = "", unimplemented: bool = False, **details: Any):
         super().__init__(message)
         self.message = message
         self.metric_value = metric_value
@@ -32,6 +32,10 @@ class CheckFailure(Exception):
         """The functions at fault when the check itself can tell (e.g. which one modified its input)."""
         self.diagnosis = diagnosis
         """The id of the catalogued misconception the check recognised itself, if any."""
+        self.unimplemented = unimplemented
+        """The student's code returned nothing (None, an empty model) where a value was due, as an untouched
+        TODO does: no catalogued wrong implementation can give that answer (each returns a value), so diagnosis
+        runs none of them on this check."""
         self.details = details
 
 

@@ -53,7 +53,7 @@ def expect_tuple(value: Any, names: Sequence[str], what: str, blame: tuple[str, 
         hint = " (the untouched skeleton returns None)" if value is None or (
             isinstance(value, tuple) and all(v is None for v in value)) else ""
         raise CheckFailure("%s must return a tuple (%s); it returned %s%s"
-                           % (what, ", ".join(names), describe(value), hint), blame=blame)
+                           % (what, ", ".join(names), describe(value), hint), blame=blame, unimplemented=bool(hint))
     return tuple(value)
 
 
@@ -67,7 +67,8 @@ def expect_array(value: Any, name: str, shape: Sequence[int] | None = None, *, k
         value = np.asarray(value, dtype=np.float64)
     if not isinstance(value, np.ndarray):
         hint = " (is the TODO still a `pass`?)" if value is None else ""
-        raise CheckFailure("%s should be a numpy array, got %s%s" % (name, describe(value), hint), blame=blame)
+        raise CheckFailure("%s should be a numpy array, got %s%s" % (name, describe(value), hint), blame=blame,
+                           unimplemented=value is None)
     if value.dtype.kind not in kinds:
         wanted = {"f": "floating-point", "iu": "integer", "biu": "integer"}.get(kinds, kinds)
         raise CheckFailure("%s should have a %s dtype, got %s" % (name, wanted, value.dtype), blame=blame)

@@ -38,6 +38,10 @@ class Evidence:
     """``"Type: message"`` of the student's exception, if it raised."""
     transcript: list[tuple[str, Any]] = field(default_factory=list)
     """The student worker's answers during the check."""
+    unimplemented: bool = False
+    """The student's code returned nothing (None) where a value was due: the check's runs with catalogued wrong
+    implementations, which each return a value, cannot answer what it did, so none is run (an untouched skeleton
+    costs no reruns)."""
 
 
 class Diagnoser:
@@ -62,7 +66,7 @@ class Diagnoser:
             for m in candidates:
                 if m.explains(evidence.exception):
                     return m
-        runnable = [m for m in candidates if m.implementation and m.function
+        runnable = [m for m in candidates if m.implementation and m.function and not evidence.unimplemented
                     and (check.timeout_factor <= LONG_CHECK_FACTOR or check.id in m.checks)]
         best: tuple[float, Misconception] | None = None
         for m in runnable:

@@ -120,9 +120,10 @@ class Grader:
                 self.references[runtime] = self.reference_factory(runtime)
             else:
                 memo = {"memo": self.memo} if self.memo is not None else {}
+                kind = self.assignment.runtime(runtime)
                 self.references[runtime] = (MemoizingExecutor if memo else Executor)(
-                    self.reference_root, "the reference", self.assignment.package,
-                    env=worker_env(self.assignment.runtime(runtime)), stats=self.reference_stats, **memo)
+                    self.reference_root, "the reference", self.assignment.package, env=worker_env(kind),
+                    stats=self.reference_stats, preload=kind.preload, **memo)
         return self.references[runtime]
 
     def student_executor(self, submission: Submission, scratch: Path, runtime: str, package: str = "pkg",
@@ -139,7 +140,7 @@ class Grader:
         env = worker_env(kind, home=work_dir, extra={**self.sandbox.env(kind.limits),
                                                         **({} if self.config.strict_env else {compat.ENV: "1"})})
         return Executor(package_root, "the student's code", self.assignment.package, env=env, command_prefix=prefix,
-                        stats=self.student_stats, cwd=work_dir)
+                        stats=self.student_stats, cwd=work_dir, preload=kind.preload)
 
     def substitution_executor(self, submission: Submission, scratch: Path, runtime: str) -> Executor:
         """A sandboxed worker like the student's whose package also holds the reference's copy of it, so that
@@ -278,10 +279,10 @@ class Grader:
         there), and None if a misconception passes the check (it cannot be why the student's code fails it)."""
         exercise = next(ex for ex in self.exercises if check in ex.checks)
         if exercise.runtime not in self.misconception_workers:
+            kind = self.assignment.runtime(exercise.runtime)
             self.misconception_workers[exercise.runtime] = Executor(
-                self.reference_root, "a catalogued misconception", self.assignment.package,
-                env=worker_env(self.assignment.runtime(exercise.runtime)),
-                stats=self.reference_stats)
+                self.reference_root, "a catalogued misconception", self.assignment.package, env=worker_env(kind),
+                stats=self.reference_stats, preload=kind.preload)
         executor = self.misconception_workers[exercise.runtime]
         executor.substitution = (
             {substitution_path(misconception.function): misconception.implementation} if misconception else None)
@@ -404,7 +405,7 @@ class Grader:
             if stalled:
                 outcome.message += self.clock.note(stalled)
         if outcome.status in FAILING:
-            self.evidence[check.id] = Evidence(outcome.diagnosis, outcome.exception, transcript)
+            self.evidence[check.id] = Evidence(outcome.diagnosis, outcome.exception, transcript, outcome.unimplemented)
         result.status, result.message = outcome.status, outcome.message
         if result.metric is not None:
             result.metric.value = outcome.metric_value
@@ -444,6 +445,8 @@ class Evaluation:
     """``"Type: message"`` when the student's code raised."""
     threshold: float | None = None
     """The threshold the check derived for this run (``Outcome.threshold``); None: the check's own."""
+    unimplemented: bool = False
+    """The student's code returned nothing where a value was due (``CheckFailure.unimplemented``)."""
 
 
 def evaluate(ctx: CheckContext, timeout: float, quiet: bool = False) -> Evaluation:
@@ -474,7 +477,8 @@ def _evaluate(ctx: CheckContext, timeout: float, quiet: bool) -> Evaluation:
         outcome = check.run(ctx)
     except CheckFailure as failure:
         ctx.details.update(failure.details)
-        return Evaluation("failed", failure.message, failure.metric_value, failure.blame, failure.diagnosis)
+        return Evaluation("failed", failure.message, failure.metric_value, failure.blame, failure.diagnosis,
+                          unimplemented=failure.unimplemented)
     except NotInBundle as exc:
         return Evaluation("skipped", str(exc))
     except WorkerTimeout as exc:

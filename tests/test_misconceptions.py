@@ -221,3 +221,54 @@ def test_get_solvers_mistakes_are_recognised_from_the_optimizers_settings():
     assert recognised_mistake(both(3e-4, 0.5), 3e-4, 0.3) == ""  # beta1 hard-coded: not catalogued
     assert recognised_mistake(({"learning_rate": 1e-3, "beta_1": 0.5}, {"learning_rate": 3e-4, "beta_1": 0.3}),
                               3e-4, 0.3) == ""  # only one of the two
+
+
+# ---- an untouched TODO costs no reruns ---------------------------------------------------------------------
+
+
+def test_a_check_whose_function_returned_nothing_runs_no_wrong_implementation():
+    """The skeleton's None (or its input back unchanged) matches no catalogued implementation, so none is run;
+    a mistake the check declared, or an exception signature, is still named."""
+    from grader.checks import Check
+    from grader.diagnosis import Diagnoser, Evidence
+
+    check = Check("m.f/hidden", "t", ("m.f",), 1.0, run=lambda ctx: None, modules=("m",))
+    runs = []
+    wrong = Misconception("f.wrong", "m.f", "msg", "hint", implementation="a:b")
+    raising = Misconception("f.raises", "m.f", "msg", "hint", raises="^TypeError")
+
+    def rerun(check, misconception, timeout, transcript, tolerance):  # the wrong one answers what the student did
+        runs.append(misconception)
+        return list(transcript) if misconception is not None else None
+
+    catalogue = {m.id: m for m in (wrong, raising)}
+    assert Diagnoser(catalogue, rerun, 60).diagnose(check, None, Evidence(transcript=[("ok", None)])) is wrong
+    runs.clear()
+    assert Diagnoser(catalogue, rerun, 60).diagnose(check, None, Evidence(transcript=[("ok", None)],
+                                                                          unimplemented=True)) is None
+    assert runs == []
+    found = Diagnoser(catalogue, rerun, 60).diagnose(check, None, Evidence(exception="TypeError: x", unimplemented=True))
+    assert found is raising and runs == []
+
+
+def test_every_catalogued_implementation_returns_a_value():
+    """What the rule above relies on: no wrong implementation of the catalogue returns None (every ``return``
+    has a value, and the function ends with one)."""
+    import ast
+    import importlib.util
+
+    from grader.config import GradingConfig
+    from grader.plugins import get_plugin_manager
+    from grader.session import collect_misconceptions
+
+    found = collect_misconceptions(get_plugin_manager(), GradingConfig(seed=0))
+    implementations = [m for m in found.values() if m.implementation]
+    assert len(implementations) > 20
+    for m in implementations:
+        module, _, name = m.implementation.partition(":")  # imported where the reference runs: read, not imported
+        source = Path(importlib.util.find_spec(module).origin).read_text()
+        [function] = [n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == name]
+        returns = [node for node in ast.walk(function) if isinstance(node, ast.Return)]
+        assert returns and isinstance(function.body[-1], ast.Return), m.id
+        assert all(r.value is not None and not (isinstance(r.value, ast.Constant) and r.value.value is None)
+                   for r in returns), m.id

@@ -15,13 +15,14 @@ TRAINING = (M % "rnn", M % "lstm", "gan_tf.run_a_gan[vanilla]/training", "gan_tf
             "gan_tf.run_a_gan[dcgan]/training", "style_transfer_tensorflow/style-transfer",
             "style_transfer_tensorflow/feature-inversion",
             "net_visualization_tensorflow.class_visualization_update_step/run")
-BUGS = {"bug_tanh_projection": {M % "rnn", M % "lstm"}, "bug_lstm_gate_order": {M % "lstm"},
+BUGS = {"bug_tanh_projection": {M % "rnn"}, "bug_lstm_gate_order": {M % "lstm"},
         "bug_style_loss_one_element": {"style_transfer_tensorflow/style-transfer",
                                        "style_transfer_tensorflow/feature-inversion"},
         "bug_class_vis_l2_sign": {"net_visualization_tensorflow.class_visualization_update_step/run"},
         "bug_d_loss_labels_other_batch": {"gan_tf.run_a_gan[vanilla]/training", "gan_tf.run_a_gan[dcgan]/training"},
         "bug_ls_loss_numpy": {"gan_tf.run_a_gan[lsgan]/training"}}
-"""Catalogued bugs and the training checks each must fail (their samples' expected failures among TRAINING)."""
+"""Catalogued bugs and the training checks each must fail over every seed (the tanh projection's LSTM run straddles
+its line, 0.26-0.55 against 0.5, so only its RNN run is asserted)."""
 VARIANTS = {
     "older-kernels": ({"OPENBLAS_CORETYPE": "Prescott", "ONEDNN_MAX_CPU_ISA": "SSE41"}, {}),
     "two-threads": ({}, {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2"}),

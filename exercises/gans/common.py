@@ -36,7 +36,8 @@ def as_scalar(value: Any, what: str) -> float:
         return float(value)
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
         hint = SKELETON_HINT if value is None else ""
-        raise CheckFailure("%s should be a scalar tensor, got %s%s" % (what, describe(value), hint))
+        raise CheckFailure("%s should be a scalar tensor, got %s%s" % (what, describe(value), hint),
+                           unimplemented=value is None)
     if value.size != 1:
         raise CheckFailure("%s should be a scalar, got shape %s (average over the batch: tf.reduce_mean)"
                            % (what, tuple(value.shape)))
@@ -54,12 +55,12 @@ def build_model(executor: Executor, builder: str, args: tuple = (), input_dim: i
     what = "%s(%s)" % (builder, ", ".join(map(repr, args)))
     model = executor.new("gan_tf." + builder, *args)
     if not isinstance(model, Handle) or model.type == "NoneType":
-        raise CheckFailure("%s returned None%s" % (what, SKELETON_HINT))
+        raise CheckFailure("%s returned None%s" % (what, SKELETON_HINT), unimplemented=True)
     info = executor.call(HARNESS + ".model_info", model)
     if not info["is_model"]:
         raise CheckFailure("%s should return a tf.keras model, got an object of type %s" % (what, model.type))
     if info["layers"] == [] and info["class"] == "Sequential":
-        raise CheckFailure("%s returned an empty Sequential model%s" % (what, SKELETON_HINT))
+        raise CheckFailure("%s returned an empty Sequential model%s" % (what, SKELETON_HINT), unimplemented=True)
     note = ""
     if not info["built"]:
         executor.method(model, "__call__", np.zeros((2, input_dim), np.float32))

@@ -95,7 +95,7 @@ def add_sample_noise_checks(checks: CheckList) -> None:
     def notebook(ctx: CheckContext) -> Outcome:
         z = ctx.student.new(target, 3, 4)
         if not isinstance(z, Handle) or z.type == "NoneType":
-            raise CheckFailure("sample_noise(3, 4) returned None%s" % SKELETON_HINT)
+            raise CheckFailure("sample_noise(3, 4) returned None%s" % SKELETON_HINT, unimplemented=True)
         module, _, cls = z.type.rpartition(".")
         if not (module.startswith("tensorflow.") and cls in TENSOR_CLASSES):
             raise CheckFailure("sample_noise must return a tf.Tensor (the notebook asserts isinstance(z, tf.Tensor)), "
@@ -272,7 +272,7 @@ def solver_settings(ctx: CheckContext, args: tuple) -> tuple[dict, dict, bool]:
     infos = []
     for label, solver in zip(("D_solver", "G_solver"), solvers):
         if not isinstance(solver, Handle) or solver.type == "NoneType":
-            raise CheckFailure("%s returned None as %s%s" % (call, label, SKELETON_HINT))
+            raise CheckFailure("%s returned None as %s%s" % (call, label, SKELETON_HINT), unimplemented=True)
         info = ctx.student.call(HARNESS + ".optimizer_info", solver)
         if info["class"].rpartition(".")[2] != "Adam":
             raise CheckFailure("%s: %s should be a tf.optimizers.Adam, got %s" % (call, label, info["class"]))

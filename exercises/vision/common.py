@@ -63,7 +63,8 @@ def scalar(value: Any, what: str, diagnosis: str = "") -> float:
         return float(value)
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
         raise CheckFailure("%s should be a scalar (a number or a 0-d tensor), got %s%s"
-                           % (what, describe(value), SKELETON_HINT if value is None else ""))
+                           % (what, describe(value), SKELETON_HINT if value is None else ""),
+                           unimplemented=value is None)
     if value.shape != ():
         raise CheckFailure("%s should be a scalar tensor of shape (), got an array of shape %s" % (what, value.shape),
                            diagnosis=diagnosis if value.size == 1 else "")
@@ -85,7 +86,7 @@ def harness_call(executor: Executor, fn: str, *args: Any, harness: str = HARNESS
         return executor.call(harness + "." + fn, *args)
     except StudentError as exc:
         if exc.type_name == "MissingValue":
-            raise CheckFailure("%s inside the loop%s" % (exc.message, SKELETON_HINT)) from None
+            raise CheckFailure("%s inside the loop%s" % (exc.message, SKELETON_HINT), unimplemented=True) from None
         raise
 
 

@@ -19,12 +19,16 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from grader.worker import template
 from grader.worker.compat import SHIMS
 from grader.worker.protocol import Channel, ChannelClosed, ChannelTimeout, Handle, ProtocolError
 
 
-SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-"""Workers compute on one thread: several workers with spinning BLAS threads slow each other down badly."""
+SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                   "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
+"""Workers compute on one thread: several workers with spinning BLAS or TensorFlow threads slow each other down
+badly (``--jobs auto`` runs one submission per core), and the numbers a worker computes do not depend on how many
+cores the machine has (TensorFlow splits its sums by thread)."""
 
 
 START_TIMEOUT_S = 120.0
@@ -60,17 +64,28 @@ class WorkerCrashed(WorkerProblem):
 
 
 class WorkerProcess:
-    """One running worker process with its two pipes."""
+    """One running worker process with its two pipes: started as a fresh interpreter, or forked from a
+    template that has its runtime's libraries imported already (``preload``, see ``grader.worker.template``)."""
 
     def __init__(self, root: Path, package: str, env: dict[str, str] | None = None, command_prefix: Sequence[str] = (),
-                 cwd: Path | None = None):
+                 cwd: Path | None = None, preload: Sequence[str] | None = None):
+        env = dict(os.environ if env is None else env)
+        env.update(SINGLE_THREADED)
+        self.started = time.monotonic()
+        self.wrapped = bool(command_prefix)
+        """Started through a wrapper (bubblewrap), which reports a signal death as exit code 128 + signal."""
+        self.contained = self.wrapped
+        """In a PID namespace of its own: everything it starts dies with it."""
+        forked = self._fork(root, package, env, command_prefix, cwd, preload) if preload is not None else None
+        if forked is not None:
+            self.proc, from_worker_r, to_worker_w = forked
+            self.wrapped = False  # its monitor reports its own exit status
+            self.channel = Channel(from_worker_r, to_worker_w)
+            return
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         cmd = [*command_prefix, sys.executable, "-I", "-m", "grader.worker.server",
                str(root), package, str(to_worker_r), str(from_worker_w)]
-        env = dict(os.environ if env is None else env)
-        env.update(SINGLE_THREADED)
-        self.started = time.monotonic()
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             pass_fds=(to_worker_r, from_worker_w), start_new_session=True, close_fds=True,
@@ -79,13 +94,27 @@ class WorkerProcess:
         os.close(to_worker_r)
         os.close(from_worker_w)
         self.channel = Channel(from_worker_r, to_worker_w)
-        self.wrapped = bool(command_prefix)
-        """Started through a wrapper (bubblewrap), which reports a signal death as exit code 128 + signal."""
+
+    @staticmethod
+    def _fork(root: Path, package: str, env: dict[str, str], command_prefix: Sequence[str], cwd: Path | None,
+              preload: Sequence[str]):
+        """The worker forked from its runtime's template, in a sandbox of its own when ``command_prefix`` is
+        bubblewrap's; None where no template can serve (it is then started as a fresh interpreter)."""
+        if command_prefix and os.geteuid() != 0:
+            return None  # only root can enter the namespaces of a bubblewrap sandbox
+        found = template.template_for({k: v for k, v in env.items() if k not in template.PER_WORKER}, preload)
+        if found is None:
+            return None
+        holder = [command_prefix[0], "--as-pid-1", *command_prefix[1:]] if command_prefix else None
+        try:
+            return found.spawn(root, package, env, cwd or root, holder, START_TIMEOUT_S)
+        except template.TemplateUnavailable:
+            return None
 
     def end_descendants(self) -> None:
         """Kill every process the worker started, wherever it went (its own session, a double fork: the
         worker adopts orphans). Only needed without bubblewrap, whose PID namespace dies with the worker."""
-        if self.wrapped:
+        if self.contained:
             return
         for pid in descendants(self.proc.pid):
             try:
@@ -95,14 +124,17 @@ class WorkerProcess:
 
     def kill(self) -> None:
         self.end_descendants()
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+        if isinstance(self.proc, template.ForkedProcess):
+            self.proc.kill()
+        else:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
         self.channel.close()
 
     def exit_description(self) -> str:
@@ -165,14 +197,17 @@ class Executor:
     """False for stand-ins that answer from recorded data (see ``grader.bundle``)."""
 
     def __init__(self, root: Path, label: str, package: str, env: dict[str, str] | None = None,
-                 command_prefix: Sequence[str] = (), stats: ExecutorStats | None = None, cwd: Path | None = None):
-        """A worker over ``root/<package>``, started on the first request."""
+                 command_prefix: Sequence[str] = (), stats: ExecutorStats | None = None, cwd: Path | None = None,
+                 preload: Sequence[str] | None = None):
+        """A worker over ``root/<package>``, started on the first request; with ``preload`` (the runtime's
+        modules, possibly none), forked from a template that has imported them (``grader.worker.template``)."""
         self.root = Path(root)
         self.label = label
         self.package = package
         self.env = env
         self.command_prefix = tuple(command_prefix)
         self.cwd = cwd
+        self.preload = None if preload is None else tuple(preload)
         self.current_check = ""
         """The check being run (set by the runner; recording and replaying executors key answers by it)."""
         self.tainted = False
@@ -202,7 +237,8 @@ class Executor:
             if self.worker is not None:
                 self.worker.kill()
             t0 = time.monotonic()
-            self.worker = WorkerProcess(self.root, self.package, self.env, self.command_prefix, self.cwd)
+            self.worker = WorkerProcess(self.root, self.package, self.env, self.command_prefix, self.cwd,
+                                        self.preload)
             self.tainted = False
             self.taint = []
             self.stats.starts += 1

@@ -219,6 +219,9 @@ class _Loader:
         if module.__spec__ is not None:
             module.__spec__.loader = self.loader
         self.loader.exec_module(module)
+        self.exec_patch(module)
+
+    def exec_patch(self, module: types.ModuleType) -> None:
         try:
             self.patch(module)
         except (AttributeError, ImportError):  # another TensorFlow or Keras than this layer knows: no shim
@@ -310,3 +313,6 @@ def install(root: str, package: str) -> None:
     _hook_getattr(collections, {n: getattr(collections.abc, n) for n in COLLECTIONS_ABCS}, "collections.")
     _hook_getattr(time, {"clock": time.process_time}, "time.")
     sys.meta_path.insert(0, _Finder(PATCHES))
+    for name, patch in PATCHES.items():  # imported already (a worker forked from a template that preloads them)
+        if name in sys.modules:
+            _Loader(None, patch).exec_patch(sys.modules[name])

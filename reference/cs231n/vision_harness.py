@@ -59,12 +59,15 @@ class BudgetExceeded(RuntimeError):
 
 
 class MissingValue(TypeError):
-    """A student function returned None where the loop needs a value."""
+    """A student function returned None where the loop needs a value (or its input unchanged where the loop
+    needs a step: an untouched TODO)."""
 
 
-def _value(value, name):
+def _value(value, name, before=None):
     if value is None:
         raise MissingValue("%s returned None" % name)
+    if before is not None and np.array_equal(np.asarray(value), np.asarray(before)):
+        raise MissingValue("%s returned its input unchanged" % name)
     return value
 
 
@@ -148,7 +151,7 @@ def class_visualization(model, target_y, X, offsets, l2_reg, learning_rate, blur
     for t, (ox, oy) in enumerate(offsets):
         X = jitter(X, int(ox), int(oy))
         X = _value(class_visualization_update_step(X, model, int(target_y), l2_reg, learning_rate),
-                   "class_visualization_update_step")
+                   "class_visualization_update_step", X)
         X = jitter(X, -int(ox), -int(oy))
         X = tf.clip_by_value(X, low, high)
         if t % blur_every == 0:
