@@ -321,9 +321,10 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
 }
 
 
-def make(name: str, root: Path = HERE) -> Path:
-    """Write the sample ``name`` into ``root/name`` (a copy of the reference's student files plus the bug)."""
-    path, _, edits = BUGS[name]
+def make(name: str, root: Path = HERE, bugs: dict | None = None) -> Path:
+    """Write the sample ``name`` into ``root/name`` (a copy of the reference's student files plus the bug;
+    ``bugs``: another table of the same form, such as ``make_combined.COMBINED``)."""
+    path, _, edits = (BUGS if bugs is None else bugs)[name]
     dest = root / name
     shutil.rmtree(dest, ignore_errors=True)
     for rel in ("__init__.py", "classifiers/__init__.py") + STUDENT_FILES:
