@@ -13,7 +13,9 @@ import numpy as np
 from exercises.vision.common import (HARNESS, INPUT_KINDS, as_input, harness_call, scaled_error,
                                      side_by_side, squeezenet)
 from exercises.vision.images import SQUEEZENET_STD, deprocess, heat, preprocess
+from exercises.vision import probes as step_probes
 from exercises.vision.options import vision_fixtures
+from grader.worker.client import WorkerProblem
 from grader.api import (CheckContext, CheckFailure, CheckList, Exercise, Outcome, StudentError, expect_array, grid,
                         hookimpl, images_artifact, index_text)
 
@@ -240,8 +242,31 @@ def add_step_check(kind: str, points: float) -> None:
         err = scaled_error(got, want, want - X)
         wrong_l2 = want + 4 * l2_reg * lr * X  # the step with the L2 term's sign flipped
         flipped = scaled_error(got, wrong_l2, want - X) < STEP_THRESHOLD
-        return Outcome(err, "max |yours - reference| / max |reference step| = %.2e" % err,
-                       diagnosis="class_visualization_update_step.l2-sign" if flipped else "")
+        message = "max |yours - reference| / max |reference step| = %.2e" % err
+        if err > STEP_THRESHOLD and not flipped:  # probes (#18): which ingredients are wrong, all of them
+            message = probe_step(ctx, kind, X, y, got, l2_reg, lr) + message
+        return Outcome(err, message, diagnosis="class_visualization_update_step.l2-sign" if flipped else "")
+
+
+def probe_step(ctx: CheckContext, kind: str, X: np.ndarray, y: int, got: np.ndarray, l2_reg: float,
+               lr: float) -> str:
+    """The probes' sentence for a failing step ("" when they find a single catalogued mistake, which the
+    catalogue names, or cannot run): one more step of each worker with ``l2_reg = 0``, and one of the student's
+    with an ``l2_reg`` that makes the L2 term dominate (``exercises.vision.probes``)."""
+    target = T + "class_visualization_update_step"
+    try:
+        want0, got0 = side_by_side(ctx, lambda ex: ex.call(target, as_input(ex, X, kind), squeezenet(ctx, ex), y,
+                                                           0.0, lr))
+        want0, got0 = expect_array(want0, "reference"), expect_array(got0, "the updated X", X.shape)
+        big = step_probes.probe_l2_reg(X, want0, lr)
+        got_big = expect_array(ctx.student.call(target, as_input(ctx.student, X, kind), squeezenet(ctx, ctx.student),
+                                                y, big, lr), "the updated X", X.shape)
+    except (WorkerProblem, CheckFailure):  # a probe never changes the verdict: no words then
+        return ""
+    finding = step_probes.judge(X, want0, got0, got_big, big, lr)
+    if finding.catalogued_alone:
+        return ""
+    return finding.message[0].upper() + finding.message[1:] + ". "
 
 
 for _kind, _points in zip(INPUT_KINDS, (1.5, 1.5, 1.5)):

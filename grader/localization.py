@@ -9,6 +9,12 @@ usually settles a composite check. Functions that share private state (a forward
 reads its cache) are replaced together, as one unit; inside a blamed unit, the members that fail on their
 own are blamed, else the check's own targets.
 
+A missing function (not defined, still the skeleton's stub, raising ``NotImplementedError``:
+``grader.missing``) is blamed alone for every check that runs it, without reruns. A rerun that ends for time
+or resource reasons (a timeout, output cut, memory, a crash: ``NO_EVIDENCE``) is evidence neither way, and a
+function that passes all of its own checks is never blamed unless a rerun that completed normally shows it at
+fault: where nothing decides, the check's targets are *inconclusive*.
+
 Without reruns (self-check has no reference code) the rule is the conservative one: a failure is blamed
 on the functions that already fail their own checks, and when there are such functions among the ones
 the check only uses, its targets are *inconclusive* rather than failed.
@@ -24,9 +30,14 @@ from grader.model import CheckResult
 
 FAILING = ("failed", "error", "timeout")
 
-Rerun = Callable[[Check, frozenset[str]], "bool | None"]
+NO_EVIDENCE = "no evidence"
+"""What a rerun answers when it ended for time or resource reasons (its own timeout, output cut, memory, a
+crashed worker): the check neither passed nor failed on its merits."""
+
+Rerun = Callable[[Check, frozenset[str]], "bool | str | None"]
 """``rerun(check, swapped)`` runs the check again with the functions in ``swapped`` (target names)
-replaced by the reference's: True if it passes, False if not, None if it cannot tell (no time left)."""
+replaced by the reference's: True if it passes, False if it fails normally, ``NO_EVIDENCE`` if it ended for
+time or resource reasons, None if it cannot tell (no time left for localizing)."""
 
 
 @dataclass(frozen=True)
@@ -65,16 +76,30 @@ class Localizer:
 
     def __init__(self, checks: Sequence[Check], results: dict[str, CheckResult],
                  couplings: Iterable[Iterable[str]] = (), rerun: Rerun | None = None,
-                 declared: dict[str, Fault] | None = None):
+                 declared: dict[str, Fault] | None = None, missing: dict[str, str] | None = None):
         """``declared``: per check id, the fault as the check itself determined it (a contract check that
-        knows which function modified its input, a student file that does not import)."""
+        knows which function modified its input, a student file that does not import). ``missing``: the
+        functions the submission does not have, with the reason in words (``grader.missing``)."""
         self.checks = list(checks)
         self.results = results
         self.couplings = [frozenset(group) for group in couplings]
         self.rerun = rerun
         self.declared = declared or {}
+        self.missing = missing or {}
         self.known_bad: dict[str, list[str]] = {}
         self.budget_spent = False
+        self.evidenced: set[str] = set()
+        """Functions that a rerun which completed normally showed at fault, in the check being localized."""
+        self.clean = self.passing_functions()
+
+    def passing_functions(self) -> set[str]:
+        """Functions that have checks of their own in the results and pass every one of them."""
+        own: dict[str, list[str]] = {}
+        for check in self.checks:
+            if check.id in self.results:
+                for t in check.targets:
+                    own.setdefault(t, []).append(self.results[check.id].status)
+        return {f for f, statuses in own.items() if statuses and all(s == "passed" for s in statuses)}
 
     # ------------------------------------------------------------------ driving
     def run(self) -> dict[str, Fault]:
@@ -104,7 +129,9 @@ class Localizer:
             out.append(unit)
         return out
 
-    def try_rerun(self, check: Check, units: Iterable[tuple[str, ...]]) -> bool | None:
+    def try_rerun(self, check: Check, units: Iterable[tuple[str, ...]]) -> bool | str | None:
+        """True / False for a rerun that completed normally, ``NO_EVIDENCE`` for one that ended for time or
+        resource reasons, None once the localization budget is spent."""
         if self.rerun is None or self.budget_spent:
             return None
         answer = self.rerun(check, frozenset(f for u in units for f in u))
@@ -112,11 +139,45 @@ class Localizer:
             self.budget_spent = True
         return answer
 
+    def shown(self, units: Iterable[tuple[str, ...]]) -> None:
+        self.evidenced.update(f for u in units for f in u)
+
     # ------------------------------------------------------------------ one check
     def localize(self, check: Check) -> Fault:
         if check.id in self.declared:
             return self.declared[check.id]
         functions = involved(check)
+        gone = [f for f in functions if f in self.missing]
+        if gone:
+            return self.blame_missing(check, gone)
+        self.evidenced = set()
+        return self.guard(check, self.decide(check, functions))
+
+    def blame_missing(self, check: Check, gone: list[str]) -> Fault:
+        """A missing function is blamed alone: the other targets cannot be judged until it exists."""
+        pending = tuple(t for t in check.targets if t not in gone)
+        how = "; ".join("your `%s` %s" % (display_name(f), self.missing[f]) for f in gone)
+        if pending:
+            how += ": this check cannot judge %s until %s written" % (listing(pending),
+                                                                      "it is" if len(gone) == 1 else "they are")
+        return Fault(tuple(gone), pending, how)
+
+    def guard(self, check: Check, fault: Fault) -> Fault:
+        """A function that passes all of its own checks keeps ``passed`` unless a rerun that completed
+        normally showed it at fault; a check left with no culprit has its targets inconclusive."""
+        spared = [f for f in fault.culprits if f in self.clean and f not in self.evidenced
+                  and f not in check.targets]
+        if not spared:
+            return fault
+        culprits = tuple(f for f in fault.culprits if f not in spared)
+        pending = tuple(dict.fromkeys(fault.inconclusive + (
+            () if culprits else tuple(t for t in check.targets if t not in culprits))))
+        why = ("%s pass%s all %s own checks and no rerun that completed normally showed %s at fault"
+               % (listing(spared), "es" if len(spared) == 1 else "", "its" if len(spared) == 1 else "their",
+                  "it" if len(spared) == 1 else "them"))
+        return Fault(culprits, pending, "%s; %s" % (fault.how, why) if fault.how else why)
+
+    def decide(self, check: Check, functions: tuple[str, ...]) -> Fault:
         if len(functions) == 1:
             return Fault(functions)
         units = self.units(functions)
@@ -129,7 +190,9 @@ class Localizer:
             passed = self.try_rerun(check, bad)
             if passed is None:
                 return self.without_reruns(check, bad, "localization ran out of time; ")
-            if passed:
+            if passed is False:  # still failing with the known-bad replaced: the rest is at fault
+                self.shown(u for u in units if u not in bad)
+            if passed is True:
                 culprits = self.known(bad)
                 swapped_targets = tuple(t for u in bad for t in u if t in check.targets and t not in culprits)
                 return Fault(culprits, swapped_targets,
@@ -171,17 +234,19 @@ class Localizer:
             passed = self.try_rerun(check, baseline + [unit])
             if passed is None:
                 return None
-            if passed:
+            if passed is True:
                 singles.append(unit)
         if len(singles) == 1:
+            self.shown(singles)
             return singles
         breaking = []
         for unit in singles or rest:  # all but one: does this unit break the check on its own?
             passed = self.try_rerun(check, baseline + [u for u in rest if u != unit])
             if passed is None:
                 return None
-            if not passed:
+            if passed is False:
                 breaking.append(unit)
+        self.shown(breaking)
         if singles:
             return breaking
         if breaking:
@@ -190,14 +255,15 @@ class Localizer:
             passed = self.try_rerun(check, baseline + breaking)
             if passed is None:
                 return None
-            if passed:
+            if passed is True or passed == NO_EVIDENCE:  # each of them breaks it alone, on a normal rerun
                 return breaking
         for size in range(2, len(rest)):
             for combo in itertools.combinations(rest, size):
                 passed = self.try_rerun(check, baseline + list(combo))
                 if passed is None:
                     return None
-                if passed:
+                if passed is True:
+                    self.shown(combo)
                     return list(combo)
         return []
 
@@ -213,7 +279,8 @@ class Localizer:
             members = [f for f in unit if f in self.known_bad] or [f for f in unit if f in check.targets]
             if not members:  # only functions it uses: maybe one of them can be swapped alone after all
                 others = [u for u in found if u != unit]
-                alone = [f for f in unit if self.try_rerun(check, baseline + others + [(f,)])]
+                alone = [f for f in unit if self.try_rerun(check, baseline + others + [(f,)]) is True]
+                self.shown([tuple(alone)])
                 members = alone if len(alone) == 1 else []
             if members:
                 culprits += members

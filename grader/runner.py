@@ -24,7 +24,8 @@ from grader.model import CheckResult, GraderInfo, Metric, Report, SubmissionInfo
 from grader.budget import SubmissionClock
 from grader.bundle import NotInBundle
 from grader.diagnosis import Diagnoser, Evidence
-from grader.localization import FAILING, Fault, Localizer, involved, listing
+from grader.localization import FAILING, NO_EVIDENCE, Fault, Localizer, involved, listing
+from grader import missing as missing_functions
 from grader.memo import Diverged, MemoizingExecutor, ReferenceMemo
 from grader.misconceptions import MatchingTranscript, Misconception
 from grader.runtimes import worker_env
@@ -311,10 +312,30 @@ class Grader:
         if self.config.localize_budget_s > 0 and self.reference_root is not None and self.reference_factory is None:
             rerun = Rerunner(self, submission, scratch, max(0.0, min(self.config.localize_budget_s, self.clock.left)))
         try:
-            return Localizer(checks, results, couplings, rerun, self.declared).run()
+            return Localizer(checks, results, couplings, rerun, self.declared,
+                             self.missing_functions(submission, checks, results)).run()
         finally:
             if rerun is not None:
                 rerun.close()
+
+    def missing_functions(self, submission: Submission, checks: list[Check], results: dict[str, CheckResult]
+                          ) -> dict[str, str]:
+        """The functions the submission does not have (``grader.missing``): read from its files, and from the
+        exceptions its failing checks got."""
+        functions = list(dict.fromkeys(f for c in checks for f in involved(c)))
+        sources = {}
+        for module in {missing_functions.split_target(f)[0] for f in functions}:
+            name = self.assignment.module_file(module)
+            if name and name in submission.files:
+                sources[module] = submission.files[name].decode("utf-8", "replace")
+        found = missing_functions.stubs(sources, functions)
+        for check in checks:
+            result, evidence = results.get(check.id), self.evidence.get(check.id)
+            if result is not None and result.status in FAILING and evidence is not None and evidence.exception:
+                found.update({f: why for f, why in missing_functions.from_exception(
+                    evidence.exception, result.details.get("traceback", ""), involved(check)).items()
+                    if f not in found})
+        return found
 
     def _missing(self, submission: Submission, graded: list[Exercise]) -> list[str]:
         needed = {self.assignment.module_file(m) for ex in graded for c in ex.checks for m in c.modules}
@@ -579,6 +600,7 @@ class Rerunner:
                            self.grader.fixtures.get(exercise.id, {}))
         try:
             outcome = evaluate(ctx, min(self.grader.config.timeout_s * check.timeout_factor, left), quiet=True)
+            cut = OUTPUT_CUT in "".join(executor.stdout)
         finally:
             executor.substitution = None
             executor.stdout.clear()
@@ -587,12 +609,26 @@ class Rerunner:
         self.count += 1
         if outcome.status == "timeout" and time.monotonic() >= self.deadline:
             return None
-        self.answers[key] = outcome.status == "passed"
+        self.answers[key] = NO_EVIDENCE if ended_for_resources(outcome, cut) else outcome.status == "passed"
         return self.answers[key]
 
     def close(self) -> None:
         for executor in self.executors.values():
             executor.close()
+
+
+OUTPUT_CUT = "more bytes of output cut ...]"
+"""The note the worker's capture leaves where it dropped output over its cap (``grader.worker.capture``)."""
+
+
+def ended_for_resources(outcome: Evaluation, output_cut: bool) -> bool:
+    """Whether a rerun ended for time or resource reasons rather than on its merits: a timeout, output cut,
+    running out of memory, a crashed worker or a grader error (an error without a student exception)."""
+    if outcome.status == "passed":
+        return False
+    if outcome.status == "timeout" or output_cut:
+        return True
+    return outcome.status == "error" and (not outcome.exception or outcome.exception.startswith("MemoryError"))
 
 
 def substitution_path(function: str) -> str:

@@ -473,11 +473,11 @@ def track_of(path: str) -> str:
     return next((track for track, files in TRACK_FILES.items() if path in files), "tensorflow")
 
 
-def make(name: str, root: Path = HERE) -> Path:
+def make(name: str, root: Path = HERE, bugs: dict | None = None) -> Path:
     """Write the sample ``name`` into ``root/name``: a student who did one track (that of the bug's file), the
     reference's student files of that track plus the bug, the other track's files as the blank starter left
-    them."""
-    path, _, edits = BUGS[name]
+    them (``bugs``: another table of the same form, such as ``make_combined.COMBINED``)."""
+    path, _, edits = (BUGS if bugs is None else bugs)[name]
     return write_sample(root / name, path, edits, name)
 
 

@@ -817,3 +817,38 @@ def test_hostile_pytorch_code_earns_nothing_and_leaves_nothing(tmp_path, bwrap_o
         assert any(taint in c["details"].get("leftovers", "") for c in report["checks"]), [
             c["details"].get("leftovers") for c in report["checks"]]
     assert not wait_until_gone("/grader-%s-" % name), "processes of this submission outlived its grading"
+
+
+# ============================================================================================ precision (#18)
+
+STEP_CHECKS = HOSTILE + ("rnn_layers.rnn_step_forward/large-inputs",)
+SEQUENCE = ("rnn_layers.rnn_forward/notebook", "rnn_layers.rnn_forward/hidden")
+CORRECT_STEP = "next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)\nreturn next_h, (x, prev_h, Wx, Wh, b, next_h)\n"
+NOISY_STEPS = {
+    "flood": "import sys\nfor _ in range(40):\n    sys.stdout.write('flood ' * 10_000 + '\\n')\n",
+    "network": "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 9), timeout=0.3).close()\n"
+               "except OSError:\n    pass\n",
+    "daemon": daemon_body("%s").replace(ZEROS, ""),
+}
+
+
+@pytest.mark.parametrize("case", NOISY_STEPS)
+def test_a_noisy_correct_step_keeps_passed_when_the_sequence_is_missing(tmp_path, mode, case):
+    """A correct ``rnn_step_forward`` that floods its output, tries the network or forks daemons, with
+    ``rnn_forward`` not written: the missing function is blamed alone, the step passes."""
+    tag = "4343.%d" % (uuid.uuid4().int % 10**6)
+    noise = NOISY_STEPS[case].replace("%s", tag) if case == "daemon" else NOISY_STEPS[case]
+    layers = hostile_layers(noise + CORRECT_STEP).replace("def rnn_forward(", "def rnn_forward_unfinished(")
+    report = run_case(tmp_path, mode, layers, hostile=SEQUENCE, control=STEP_CHECKS + CONTROL, timeout="10")
+    for pid, _ in wait_until_gone("sleep " + tag):
+        os.kill(pid, signal.SIGKILL)
+    functions = {name: v["status"] for name, v in report["functions"].items()}
+    assert functions["rnn_layers.rnn_step_forward"] == "passed", report["functions"]
+    assert functions["rnn_layers.rnn_forward"] == "error", report["functions"]
+    for check in SEQUENCE:
+        result = first(report, check)
+        assert result["status"] == "error" and "AttributeError" in result["message"], result
+        assert result["blame"] == ["rnn_layers.rnn_forward"] and result["inconclusive"] == [], result
+        assert "your `rnn_forward` is not defined in rnn_layers.py" in result["message"].lower(), result
+    if case == "flood":
+        assert first(report)["details"]["stdout"].endswith("[... cut ...]")
