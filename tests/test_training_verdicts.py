@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import training_margins  # noqa: E402
 
-pytestmark = [pytest.mark.sweep]  # 7.5 min: tests/test_training_machines.py is CI's (slow) version
+pytestmark = [pytest.mark.slow, pytest.mark.sweep]  # 7.5 min: tests/test_training_machines.py is CI's (slow) version
 
 OVERFIT_THRESHOLDS = {"classifiers.rnn.CaptioningRNN.loss[rnn]/overfit": 0.1,
                       "classifiers.rnn.CaptioningRNN.loss[lstm]/overfit": 0.5}
