@@ -15,9 +15,8 @@ from exercises.vision.common import (HARNESS, INPUT_KINDS, as_input, harness_cal
 from exercises.vision.images import SQUEEZENET_STD, deprocess, heat, preprocess
 from exercises.vision import probes as step_probes
 from exercises.vision.options import vision_fixtures
-from grader.worker.client import WorkerProblem
 from grader.api import (CheckContext, CheckFailure, CheckList, Exercise, Outcome, StudentError, expect_array, grid,
-                        hookimpl, images_artifact, index_text)
+                        WorkerProblem, hookimpl, images_artifact, index_text)
 
 EXERCISE_ID = "network_visualization"
 T = "net_visualization_tensorflow."

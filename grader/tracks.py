@@ -21,6 +21,7 @@ from typing import Iterable
 
 from grader.assignment import Assignment
 from grader.checks import Exercise
+from grader.missing import seeds_only
 from grader.model import ExerciseSummary
 from grader.submission import Submission
 
@@ -126,10 +127,7 @@ def _stub_statement(node: ast.stmt) -> bool:
     if isinstance(node, ast.Raise):
         exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
         return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
-    if isinstance(node, ast.If):  # `if seed is not None: tf.random.set_seed(seed)`
-        return "seed" in ast.unparse(node.test) and not node.orelse and all(
-            isinstance(s, ast.Expr) and "seed" in ast.unparse(s) for s in node.body)
-    return False
+    return seeds_only(node)  # `if seed is not None: tf.random.set_seed(seed)`
 
 
 def attempted(exercise: Exercise, submission: Submission, assignment: Assignment) -> bool:

@@ -65,3 +65,29 @@ def test_exceptions_that_show_a_function_missing():
         "rnn_layers.rnn_step_forward": NOT_IMPLEMENTED}
     assert from_exception("ValueError: shapes (2,3) and (4,5) not aligned", traceback, functions) == {}
     assert from_exception("AttributeError: 'NoneType' object has no attribute 'shape'", "", functions) == {}
+
+
+def test_the_starters_seeding_guard_does_not_make_a_stub_written():
+    """``gan_tf.discriminator`` keeps ``if seed is not None: tf.random.set_seed(seed)`` above its TODO."""
+    seeded = '''
+def discriminator(seed=None):
+    if seed is not None:
+        tf.random.set_seed(seed)
+    model = None
+    pass
+    return model
+
+def written(seed=None):
+    if seed is not None:
+        tf.random.set_seed(seed)
+    return tf.keras.Sequential([tf.keras.layers.Dense(1)])
+
+def seeds_then_computes(seed=None):
+    if seed is not None:
+        tf.random.set_seed(seed)
+        model = build()
+    model = None
+    return model
+'''
+    assert stubs({"gan_tf": seeded}, ("gan_tf.discriminator", "gan_tf.written", "gan_tf.seeds_then_computes")) == {
+        "gan_tf.discriminator": STUB}
