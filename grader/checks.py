@@ -86,6 +86,15 @@ class CheckContext:
         ``record``-ed, and says in its message that this verdict is weaker than the instructor's."""
         return not self.reference.live
 
+    def once_per_batch(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, a value made from the live reference's answers alone (it must depend on nothing but
+        this check's seed and fixtures), computed once for every submission of a batch that shares the
+        reference's memo (``grader.memo.ReferenceMemo.derived``); computed each time without a memo."""
+        memo = getattr(self.reference, "memo", None)
+        if memo is None:
+            return compute()
+        return memo.derived("%s\0%d\0%s" % (self.check.id, self.seed, name), compute)
+
     def record(self, name: str, compute: Callable[[], Any]) -> None:
         """While an answer bundle is made, keep ``compute()`` (plain values: numbers, arrays, lists, dicts) in
         it under ``name`` for this check's self-check (``recorded``); never called otherwise, so grading does

@@ -43,6 +43,7 @@ class ReferenceMemo:
         self.limit_bytes = limit_bytes
         self.bytes = 0
         self.hits = self.misses = self.replayed = 0
+        self._derived: dict[str, Any] = {}
 
     def get(self, key: str) -> Any:
         with self._lock:
@@ -61,6 +62,18 @@ class ReferenceMemo:
             if key not in self._answers and self.bytes + size <= self.limit_bytes:
                 self._answers[key] = (header, [bytes(b) for b in buffers])
                 self.bytes += size
+
+    def derived(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value a check computes from the reference's answers alone (``key`` names everything it depends
+        on: the check, its seed, what it is), computed by the batch's first submission and reused after (a
+        reference training run judged in the grader's process, say). A ``compute`` that raises keeps nothing."""
+        with self._lock:
+            if key in self._derived:
+                self.hits += 1
+                return self._derived[key]
+        value = compute()
+        with self._lock:
+            return self._derived.setdefault(key, value)
 
     def poison(self, check_id: str) -> None:
         with self._lock:

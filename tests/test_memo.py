@@ -97,6 +97,26 @@ def test_a_replay_that_answers_otherwise_is_never_trusted():
     assert answers[0].tolist() == [2.0] and len(drifting.log) == 6
 
 
+def test_a_derived_value_is_computed_once_per_key_and_a_failure_keeps_nothing():
+    memo, calls = ReferenceMemo(), []
+
+    def compute(value):
+        calls.append(value)
+        return value
+
+    assert memo.derived("overfit\0" "1\0final", lambda: compute(0.5)) == 0.5
+    assert memo.derived("overfit\0" "1\0final", lambda: compute(9.0)) == 0.5
+    assert memo.derived("overfit\0" "2\0final", lambda: compute(0.7)) == 0.7  # another seed: computed
+    assert calls == [0.5, 0.7]
+
+    def fails():
+        raise RuntimeError("the reference's worker ended")
+
+    with pytest.raises(RuntimeError):
+        memo.derived("gan\0" "1\0final", fails)
+    assert memo.derived("gan\0" "1\0final", lambda: compute(1.5)) == 1.5
+
+
 class CountingMemo(ReferenceMemo):
     made: list["CountingMemo"] = []
 

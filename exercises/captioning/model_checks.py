@@ -331,8 +331,8 @@ def run_overfit(ctx: CheckContext, cell_type: str, threshold: float) -> Outcome:
     if ctx.self_check:
         return own_final_loss(ctx, (vocab, D, W, H, cell_type, shapes), initial, params, everything, reported,
                               threshold)
-    own = reference_final_loss(ctx, (vocab, D, W, H, cell_type, shapes), initial, batches, setup, per_epoch,
-                               everything)
+    own = ctx.once_per_batch("reference final loss", lambda: reference_final_loss(
+        ctx, (vocab, D, W, H, cell_type, shapes), initial, batches, setup, per_epoch, everything))
     ctx.record("reference final loss", lambda: own)
     with ctx.unrecorded():
         reference_model = build_model(ctx.reference, vocab, D, W, H, cell_type, params, dtype=np.float32)
@@ -382,7 +382,7 @@ def train(executor, model, params: dict, batches: list, setup: dict, per_epoch: 
 def reference_final_loss(ctx: CheckContext, setup: tuple, initial: dict, batches: list, train_setup: dict,
                          per_epoch: int, everything: tuple) -> float:
     """The reference's own overfit run on the same minibatches from the same weights, measured like the
-    student's (the same requests for every submission of a batch: answered once, from the reference memo)."""
+    student's (the same for every submission of a batch: computed once, ``CheckContext.once_per_batch``)."""
     vocab, D, W, H, cell_type, shapes = setup
     with ctx.unrecorded():
         model = build_model(ctx.reference, vocab, D, W, H, cell_type, initial, dtype=np.float32)
