@@ -39,8 +39,7 @@ def client(tmp_path_factory):
     with httpx.Client(base_url=url) as http:
         http.out = out
         yield http
-    proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=30)
+    stop_review(proc)
 
 
 ROUTES = ["/", "/q/rnn.q1", "/api/q/rnn.q1", "/api/history/rnn.q1/alice", "/files/index.html",
@@ -87,7 +86,7 @@ def test_writes_need_the_csrf_token_json_and_the_apps_origin(client):
 # ---- the real thing: the command, a browser --------------------------------------------------------------
 def start_review(out: Path) -> tuple[subprocess.Popen, str]:
     """``grader review OUT --port 0`` as the user runs it; its process and the URL it printed."""
-    env = dict(os.environ, GRADER_NAME="ta-browser")
+    env = dict(os.environ, GRADER_NAME="ta-browser", PYTHONFAULTHANDLER="1")  # SIGABRT dumps every thread
     proc = subprocess.Popen([sys.executable, "-m", "grader.cli", "review", str(out), "--port", "0", "--token", TOKEN],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     deadline, lines = time.monotonic() + 60, []
@@ -103,13 +102,23 @@ def start_review(out: Path) -> tuple[subprocess.Popen, str]:
     raise AssertionError("grader review did not start: %s" % "".join(lines))
 
 
+def stop_review(proc: subprocess.Popen) -> None:
+    """Ctrl-C, as the user stops it; a server still running 30 s later is a failure that shows its threads."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        raise AssertionError("grader review did not stop on Ctrl-C:\n%s" % proc.communicate(timeout=30)[0][-6000:])
+    assert proc.returncode == 0, proc.stdout.read()
+
+
 @pytest.fixture
 def server(graded):
     proc, url = start_review(graded)
     yield url
     if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+        stop_review(proc)
 
 
 def groups(page) -> list[str]:
@@ -204,7 +213,6 @@ def test_kill_9_right_after_a_save_loses_nothing(graded):
     assert {k: (g.items, g.comment) for k, g in latest.items()} == {
         ("alice", "gan.q2"): (("correct",), "Cycles: right."), ("bob", "gan.q2"): (("correct",), "Cycles: right.")}
     proc, url = start_review(graded)  # the next start rewrites the outputs from the gradebook
-    proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=30)
+    stop_review(proc)  # at once: Ctrl-C at any moment after the URL still writes the outputs
     doc = (graded / "alice" / "report.json").read_text()
     assert '"feedback": "Correct and complete.\\nCycles: right."' in doc
