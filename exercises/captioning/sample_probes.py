@@ -37,9 +37,10 @@ MARGIN, FALLBACK_SCORE, SMALL = 40.0, 14.0, 0.03
 """Scores: the table's next word gets ``MARGIN`` times its hidden unit (>= 0.6), ``z`` a bias of
 ``FALLBACK_SCORE``, every other word less than 2; the second probe scales them all by ``SMALL``."""
 
-RESETS = {"right": "", "not-reset": "the input word is not reset to <START> for each image: image 2 starts from "
-                                   "the last word of image 1%s (set it to <START> before each image, or decode the "
-                                   "whole batch at once)"}
+RESETS = {"right": "", "not-reset": "the input word is not reset to <START> for each image (set it to <START> "
+                                   "before each image, or decode the whole batch at once): image 2 starts from the "
+                                   "last word of image 1%s"}
+STOPPED = ", <END>, where your sample stopped (stopping at <END> is allowed; starting the next image from it is not)"
 COLUMNS = {"right": "", "start-written": "<START> is written into column 0, so every word is stored one slot late and "
                                          "the last one is lost (<START> is only the first input; column 0 holds the "
                                          "first sampled word)",
@@ -159,8 +160,7 @@ def judge(large: np.ndarray, small: np.ndarray, cell_type: str, where: tuple[int
     reset, column, stop, unk, feed = parts
     mistakes = []
     if reset != "right":
-        mistakes.append(RESETS[reset] % (" (<END>, where your sample stopped: stopping at <END> is allowed, starting "
-                                          "the next image from it is not)" if stop != "none" else ""))
+        mistakes.append(RESETS[reset] % (STOPPED if stop != "none" else ""))
     mistakes += [table[p] for table, p in ((COLUMNS, column), (STOPS, stop), (UNKS, unk), (FEEDS, feed)) if table[p]]
     if not argmax:
         mistakes.append(NOT_ARGMAX)
@@ -171,10 +171,12 @@ def judge(large: np.ndarray, small: np.ndarray, cell_type: str, where: tuple[int
         elif where[1] == 0:
             place = ("yet on this check's weights the first word of image %d differs from the reference's: the first "
                      "word comes from the initial hidden state, the projected features (features W_proj + b_proj%s), "
-                     "and the first step" % (where[0] + 1, ", with a zero cell state" if cell_type == "lstm" else ""))
+                     "through one call of %s_step_forward" % (where[0] + 1, ", with a zero cell state"
+                                                               if cell_type == "lstm" else "", cell_type))
         else:
-            place = ("yet on this check's weights image %d differs from the reference's from word %d on: each step "
-                     "must take the %s the step before returned" % (where[0] + 1, where[1] + 1, state))
+            place = ("yet on this check's weights image %d differs from the reference's from word %d on: each call of "
+                     "%s_step_forward must take the %s the call before returned" % (where[0] + 1, where[1] + 1,
+                                                                                   cell_type, state))
         return Finding(parts, argmax, "your sample is right in each part the probes isolate (<START> for each image, "
                                       "the words from column 0, its stopping rule, the argmax), " + place)
     count = {1: "one mistake", 2: "two mistakes", 3: "three mistakes"}.get(len(mistakes), "%d mistakes" % len(mistakes))
