@@ -87,6 +87,10 @@ COMBINED.update({
                                                 "argmax", [
         (SCORES + "            captions[:, t] = word\n",
          MASKED + "            if np.all(word == self._end):\n                break\n            captions[:, t] = word\n")]),
+    "combo_sample_h0_no_bias_unk_masked": (RNN, "the initial hidden state without b_proj, and <UNK> masked out of "
+                                           "the argmax", [
+        ("        h, _ = affine_forward(features, W_proj, b_proj)\n        c = np.zeros_like(h)",
+         "        h = features.dot(W_proj)\n        c = np.zeros_like(h)"), (SCORES, MASKED)]),
     "combo_lstm_gates_ifgo_next_h_no_tanh": (LAYERS, "the gates read in the order i, f, g, o, and next_h = o * next_c",
                                              [(GATES, "    g = np.tanh(a[:, 2 * H:3 * H])\n    o = sigmoid(a[:, 3 * H:])"),
                                               (NEXT_H, "    next_h = o * next_c\n")]),

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from exercises.captioning import gate_probes, sample_probes
-from exercises.captioning.sample_probes import COLUMNS, FEEDS, NOT_ARGMAX, RESETS, STOPPED, STOPS, UNKS
+from exercises.captioning.sample_probes import COLUMNS, FEEDS, NOT_ARGMAX, RESETS, STATES, STOPPED, STOPS, UNKS
 
 
 def sigmoid(z):
@@ -30,13 +30,14 @@ def lstm_step(x, h, c, Wx, Wh, b):
 
 
 def decode(cell, params, vocab, features, L, per_image=False, reset="right", column="right", stop="none",
-           unk="right", feed="right", draw=False, rng=None):
+           unk="right", feed="right", draw=False, rng=None, h0="right"):
     """A student's greedy decode, written the ways students write it (one image at a time or the whole batch)."""
     p = params
     start, end, null = vocab["<START>"], vocab["<END>"], vocab["<NULL>"]
     N = features.shape[0]
     captions = np.full((N, L), null, dtype=np.int32)
-    h0 = features.dot(p["W_proj"]) + p["b_proj"]
+    h0 = {"right": features.dot(p["W_proj"]) + p["b_proj"], "no-bias": features.dot(p["W_proj"]),
+          "zero": np.zeros((N, p["W_proj"].shape[1]))}[h0]
     rows = [slice(n, n + 1) for n in range(N)] if per_image or reset != "right" else [slice(0, N)]
     word = np.full(1, start)
     for row in rows:
@@ -74,8 +75,8 @@ def decode(cell, params, vocab, features, L, per_image=False, reset="right", col
 
 def answers(cell, **kw):
     out = []
-    for small in (False, True):
-        vocab, _, params, features = sample_probes.probe_model(cell, small)
+    for vocab, _, params, features in (sample_probes.probe_model(cell), sample_probes.probe_model(cell, small=True),
+                                       sample_probes.state_model(cell)):
         out.append(decode(cell, params, vocab, features, sample_probes.LENGTH, rng=np.random.default_rng(0), **kw))
     return out
 
@@ -89,7 +90,7 @@ def test_every_combination_of_a_decode_s_parts_is_named(cell, reset, column, sto
     finding = sample_probes.judge(*answers(cell, reset=reset, column=column, stop=stop, unk=unk, feed=feed), cell)
     if feed == "start-always":  # fed <START> at every step, the walk never leaves its first word: no image
         reset, stop, unk = "right", "none", "right"  # starts from another, none reaches <UNK> or <END>
-    assert finding.parts == (reset, column, stop, unk, feed) and finding.argmax
+    assert finding.parts == (reset, column, stop, unk, feed) and finding.argmax and finding.state == "right"
     named = [t[p] for t, p in ((COLUMNS, column), (STOPS, stop), (UNKS, unk), (FEEDS, feed)) if t[p]]
     if reset != "right":
         named.insert(0, RESETS[reset] % (STOPPED if stop != "none" else ""))
@@ -122,9 +123,21 @@ def test_a_right_decode_shows_no_mistake_and_says_where_it_still_fails(cell):
     for per_image, stop in ((False, "none"), (True, "none"), (False, "at-end"), (True, "at-end")):
         finding = sample_probes.judge(*answers(cell, per_image=per_image, stop=stop), cell, (1, 0))
         assert finding.mistakes == () and not finding.catalogued_alone
-        assert "the first word of image 2 differs" in finding.message
-    later = sample_probes.judge(*answers(cell), cell, (0, 3)).message
-    assert "image 1 differs from the reference's from word 4 on" in later
+        assert finding.message.startswith("your sample is right in each part the probes isolate (<START> for each "
+                                          "image, the words from column 0, its stopping rule, the argmax, the initial "
+                                          "hidden state), yet on this check's weights image 2 differs from the "
+                                          "reference's from word 1 on: what is left is each call of %s_step_forward("
+                                          % cell)
+    assert "yet fails" in sample_probes.judge(*answers(cell), cell).message
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("h0", ["no-bias", "zero"])
+def test_a_wrong_initial_state_is_named_with_the_other_mistakes(cell, h0):
+    alone = sample_probes.judge(*answers(cell, h0=h0), cell)
+    assert alone.state == h0 and alone.message == "your sample has one mistake: " + STATES[h0]
+    both = sample_probes.judge(*answers(cell, h0=h0, column="start-written"), cell)
+    assert both.message == "your sample has two mistakes: %s, and %s" % (COLUMNS["start-written"], STATES[h0])
 
 
 def test_single_catalogued_mistakes_are_left_to_the_catalogue():
@@ -140,10 +153,10 @@ def test_first_difference_stops_at_the_reference_s_end():
 
 
 def test_an_unknown_decode_is_said_so():
-    large, small = answers("rnn")
+    large, _, state = answers("rnn")
     odd = large.copy()
     odd[0, 1] = sample_probes.VOCAB["e"]
-    assert "none of the usual decodes" in sample_probes.judge(odd, odd, "rnn").message
+    assert "none of the usual decodes" in sample_probes.judge(odd, odd, state, "rnn").message
 
 
 # ------------------------------------------------------------------------------------------ lstm gates

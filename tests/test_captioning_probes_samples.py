@@ -1,7 +1,7 @@
 """The probes of ``CaptioningRNN.sample`` and ``lstm_step_forward`` on real gradings (issue #18): each sample of
 combined mistakes (``submissions/make_combined.py``) gets the one sentence naming all its mistakes, with the
 verdicts unchanged and only the function at fault blamed; a catalogued single mistake is left to the catalogue
-(no probe sentence); the reference gets none. Slow tier: one grading of ten submissions (numpy only).
+(no probe sentence); the reference gets none. Slow tier: one grading of eleven submissions (numpy only).
 
 The sweep: the judging code on the reference's own answers to the probes, over 20 draws of the probe inputs
 (the gates) and of the probe model's unused weights (the decode), finds no mistake."""
@@ -16,7 +16,7 @@ import pytest
 
 from conftest import ROOT, grade, write_submission
 from exercises.captioning import gate_probes
-from exercises.captioning.sample_probes import STOPPED, UNKS, COLUMNS, RESETS, STOPS
+from exercises.captioning.sample_probes import COLUMNS, RESETS, STATES, STOPPED, STOPS, UNKS
 
 pytestmark = pytest.mark.slow
 
@@ -32,6 +32,8 @@ EXPECTED = {
                                               % (COLUMNS["start-written"], UNKS["masked"])),
     "combo_sample_stop_before_end_unk_masked": (BOTH, "Your sample has two mistakes: %s, and %s. "
                                                 % (STOPS["before-end"], UNKS["masked"])),
+    "combo_sample_h0_no_bias_unk_masked": (BOTH, "Your sample has two mistakes: %s, and %s. "
+                                           % (UNKS["masked"], STATES["no-bias"])),
     "combo_lstm_gates_ifgo_next_h_no_tanh": ({STEP}, "Your lstm_step_forward has two mistakes: %s, and %s. "
                                              % (ORDER % "i, f, g, o", gate_probes.OUTPUTS["plain"])),
     "combo_lstm_gates_fiog_g_sigmoid": ({STEP}, "Your lstm_step_forward has two mistakes: %s, and g is squashed with "
@@ -41,8 +43,10 @@ EXPECTED = {
 CATALOGUED = {"bug_sample_start_not_reset": BOTH, "bug_sample_unk_masked": BOTH, "bug_start_in_column0": BOTH,
               "bug_lstm_gate_order": {STEP}}
 """Single catalogued mistakes: the functions failed; the catalogue names them, the probes stay silent."""
-PROBE_WORDS = ("Your sample has", "Your sample is right", "Your lstm_step_forward has", "Your lstm_step_forward is",
-               "on inputs that isolate each gate", "none of the usual decodes")
+MISTAKE_WORDS = ("Your sample has", "Your lstm_step_forward has", "none of the usual")
+"""What a probe sentence naming mistakes says (one finding every part right, "Your sample is right in each part the
+probes isolate", may stand where a step function the decode calls is at fault)."""
+PROBE_WORDS = MISTAKE_WORDS + ("Your sample is right", "Your lstm_step_forward is right")
 
 
 def load(name: str):
@@ -85,7 +89,7 @@ def test_a_catalogued_mistake_alone_gets_no_probe_sentence(reports, sample):
     report = reports[sample]
     assert failed(report) == CATALOGUED[sample]
     for check in report["checks"]:
-        assert not any(w in check["message"] for w in PROBE_WORDS), check["message"]
+        assert not any(w in check["message"] for w in MISTAKE_WORDS), check["message"]
 
 
 def test_the_reference_gets_no_probe_sentence(reports):
@@ -108,12 +112,15 @@ for seed in range(20):
     out.append(("gates", seed, gate_probes.judge(inputs, *ans).message))
     for cell in ("rnn", "lstm"):
         decodes = []
-        for small in (False, True):
-            vocab, (D, W, H), params, features = sample_probes.probe_model(cell, small)
-            params = dict(params, W_proj=rng.standard_normal((D, H)), b_proj=rng.standard_normal(H))
+        for vocab, (D, W, H), params, features in (sample_probes.probe_model(cell),
+                                                   sample_probes.probe_model(cell, small=True),
+                                                   sample_probes.state_model(cell)):
+            if len(decodes) < 2:  # the walk ignores h0: any projection
+                params = dict(params, W_proj=rng.standard_normal((D, H)), b_proj=rng.standard_normal(H))
+                features = features * 3
             model = CaptioningRNN(vocab, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell)
             model.params = params
-            decodes.append(model.sample(features * 3, max_length=sample_probes.LENGTH))
+            decodes.append(model.sample(features, max_length=sample_probes.LENGTH))
         finding = sample_probes.judge(*decodes, cell)
         out.append((cell, seed, finding.mistakes))
 print(json.dumps(out))

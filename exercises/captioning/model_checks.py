@@ -308,11 +308,13 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
 def probe_sample(ctx: CheckContext, cell_type: str, want: np.ndarray, got: np.ndarray, end: int) -> str:
     """The probes' sentence for a failing decode ("" when they find a single catalogued mistake, which the
     catalogue names, or cannot run): the student's ``sample`` on the probe model with large and with small score
-    margins (``exercises.captioning.sample_probes``); ``want``, ``got``: the check's own first decodes."""
+    margins, and on the state model (``exercises.captioning.sample_probes``); ``want``, ``got``: the check's own
+    first decodes."""
     answers = []
     try:
-        for small in (False, True):
-            vocab, (D, W, H), params, features = sample_probes.probe_model(cell_type, small)
+        for vocab, (D, W, H), params, features in (sample_probes.probe_model(cell_type),
+                                                   sample_probes.probe_model(cell_type, small=True),
+                                                   sample_probes.state_model(cell_type)):
             model = build_model(ctx.student, vocab, D, W, H, cell_type, params)
             answers.append(expect_array(ctx.student.method(model, "sample", features, max_length=sample_probes.LENGTH),
                                         "captions", kinds="iu"))
