@@ -91,6 +91,21 @@ COMBINED.update({
                                            "the argmax", [
         ("        h, _ = affine_forward(features, W_proj, b_proj)\n        c = np.zeros_like(h)",
          "        h = features.dot(W_proj)\n        c = np.zeros_like(h)"), (SCORES, MASKED)]),
+    "combo_sample_drawn_null_first": (RNN, "words drawn from the softmax instead of the argmax, and the words "
+                                      "stored from column 1 (column 0 left <NULL>)", [
+        ("        for t in range(max_length):\n            x = W_embed[word]",
+         "        for t in range(1, max_length):\n            x = W_embed[word]"),
+        (SCORES, "            scores = h.dot(W_vocab) + b_vocab\n"
+                 "            probs = np.exp(scores - scores.max(axis=1, keepdims=True))\n"
+                 "            probs /= probs.sum(axis=1, keepdims=True)\n"
+                 "            word = np.array([np.random.choice(len(p), p=p) for p in probs])\n")]),
+    "combo_sample_h0_zero_feed_start": (RNN, "a zero initial hidden state, and <START> fed at every step", [
+        ("        h, _ = affine_forward(features, W_proj, b_proj)\n        c = np.zeros_like(h)",
+         "        h = np.zeros((N, W_proj.shape[1]))\n        c = np.zeros_like(h)"),
+        ("            x = W_embed[word]\n", "            x = W_embed[np.full(N, self._start)]\n")]),
+    "combo_lstm_no_bias_o_tanh": (LAYERS, "the activation without b, and o squashed with tanh", [
+        ("    a = x.dot(Wx) + prev_h.dot(Wh) + b\n", "    a = x.dot(Wx) + prev_h.dot(Wh)\n"),
+        ("    o = sigmoid(a[:, 2 * H:3 * H])", "    o = np.tanh(a[:, 2 * H:3 * H])")]),
     "combo_lstm_gates_ifgo_next_h_no_tanh": (LAYERS, "the gates read in the order i, f, g, o, and next_h = o * next_c",
                                              [(GATES, "    g = np.tanh(a[:, 2 * H:3 * H])\n    o = sigmoid(a[:, 3 * H:])"),
                                               (NEXT_H, "    next_h = o * next_c\n")]),

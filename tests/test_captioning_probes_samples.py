@@ -1,7 +1,7 @@
 """The probes of ``CaptioningRNN.sample`` and ``lstm_step_forward`` on real gradings (issue #18): each sample of
 combined mistakes (``submissions/make_combined.py``) gets the one sentence naming all its mistakes, with the
 verdicts unchanged and only the function at fault blamed; a catalogued single mistake is left to the catalogue
-(no probe sentence); the reference gets none. Slow tier: one grading of eleven submissions (numpy only).
+(no probe sentence); the reference gets none. Slow tier: one grading of fourteen submissions (numpy only).
 
 The sweep: the judging code on the reference's own answers to the probes, over 20 draws of the probe inputs
 (the gates) and of the probe model's unused weights (the decode), finds no mistake."""
@@ -16,7 +16,7 @@ import pytest
 
 from conftest import ROOT, grade, write_submission
 from exercises.captioning import gate_probes
-from exercises.captioning.sample_probes import COLUMNS, RESETS, STATES, STOPPED, STOPS, UNKS
+from exercises.captioning.sample_probes import COLUMNS, FEEDS, NOT_ARGMAX, RESETS, STATES, STOPPED, STOPS, UNKS
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +34,12 @@ EXPECTED = {
                                                 % (STOPS["before-end"], UNKS["masked"])),
     "combo_sample_h0_no_bias_unk_masked": (BOTH, "Your sample has two mistakes: %s, and %s. "
                                            % (UNKS["masked"], STATES["no-bias"])),
+    "combo_sample_drawn_null_first": (BOTH, "Your sample has two mistakes: %s, and %s. "
+                                      % (COLUMNS["null-first"], NOT_ARGMAX)),
+    "combo_sample_h0_zero_feed_start": (BOTH, "Your sample has two mistakes: %s, and %s. "
+                                        % (FEEDS["start-always"], STATES["zero"])),
+    "combo_lstm_no_bias_o_tanh": ({STEP}, "Your lstm_step_forward has two mistakes: %s, and o is squashed with tanh "
+                                  "(use sigmoid). " % gate_probes.ACTIVATIONS["no-b"]),
     "combo_lstm_gates_ifgo_next_h_no_tanh": ({STEP}, "Your lstm_step_forward has two mistakes: %s, and %s. "
                                              % (ORDER % "i, f, g, o", gate_probes.OUTPUTS["plain"])),
     "combo_lstm_gates_fiog_g_sigmoid": ({STEP}, "Your lstm_step_forward has two mistakes: %s, and g is squashed with "
