@@ -70,7 +70,8 @@ PER_IMAGE = """        h0, _ = affine_forward(features, W_proj, b_proj)
 """
 """The issue's real code: one image at a time, the input word set to <START> once, each caption stopped at <END>."""
 SCORES = "            scores = h.dot(W_vocab) + b_vocab\n            word = np.argmax(scores, axis=1)\n"
-MASKED = ("            scores = h.dot(W_vocab) + b_vocab\n            scores[:, self.word_to_idx[\"<UNK>\"]] = -np.inf\n"
+MASKED = ("            scores = h.dot(W_vocab) + b_vocab\n"
+          "            scores[:, self.word_to_idx[\"<UNK>\"]] = -np.inf\n"
           "            word = np.argmax(scores, axis=1)\n")
 GATES = "    o = sigmoid(a[:, 2 * H:3 * H])\n    g = np.tanh(a[:, 3 * H:])"
 NEXT_H = "    next_h = o * tanh_c\n"
@@ -86,7 +87,8 @@ COMBINED.update({
     "combo_sample_stop_before_end_unk_masked": (RNN, "stopping before writing <END>, and <UNK> masked out of the "
                                                 "argmax", [
         (SCORES + "            captions[:, t] = word\n",
-         MASKED + "            if np.all(word == self._end):\n                break\n            captions[:, t] = word\n")]),
+         MASKED + "            if np.all(word == self._end):\n                break\n"
+                  "            captions[:, t] = word\n")]),
     "combo_sample_h0_no_bias_unk_masked": (RNN, "the initial hidden state without b_proj, and <UNK> masked out of "
                                            "the argmax", [
         ("        h, _ = affine_forward(features, W_proj, b_proj)\n        c = np.zeros_like(h)",
@@ -106,11 +108,13 @@ COMBINED.update({
     "combo_lstm_no_bias_o_tanh": (LAYERS, "the activation without b, and o squashed with tanh", [
         ("    a = x.dot(Wx) + prev_h.dot(Wh) + b\n", "    a = x.dot(Wx) + prev_h.dot(Wh)\n"),
         ("    o = sigmoid(a[:, 2 * H:3 * H])", "    o = np.tanh(a[:, 2 * H:3 * H])")]),
-    "combo_lstm_gates_ifgo_next_h_no_tanh": (LAYERS, "the gates read in the order i, f, g, o, and next_h = o * next_c",
-                                             [(GATES, "    g = np.tanh(a[:, 2 * H:3 * H])\n    o = sigmoid(a[:, 3 * H:])"),
-                                              (NEXT_H, "    next_h = o * next_c\n")]),
+    "combo_lstm_gates_ifgo_next_h_no_tanh": (LAYERS, "the gates read in the order i, f, g, o, and next_h = o * "
+                                             "next_c", [
+        (GATES, "    g = np.tanh(a[:, 2 * H:3 * H])\n    o = sigmoid(a[:, 3 * H:])"),
+        (NEXT_H, "    next_h = o * next_c\n")]),
     "combo_lstm_gates_fiog_g_sigmoid": (LAYERS, "i and f read from each other's slice, and g squashed with sigmoid", [
-        ("    i = sigmoid(a[:, :H])\n    f = sigmoid(a[:, H:2 * H])", "    f = sigmoid(a[:, :H])\n    i = sigmoid(a[:, H:2 * H])"),
+        ("    i = sigmoid(a[:, :H])\n    f = sigmoid(a[:, H:2 * H])",
+         "    f = sigmoid(a[:, :H])\n    i = sigmoid(a[:, H:2 * H])"),
         (GATES, "    o = sigmoid(a[:, 2 * H:3 * H])\n    g = sigmoid(a[:, 3 * H:])")]),
 })
 

@@ -190,7 +190,8 @@ def test_every_permutation_of_the_gates_is_named_with_the_other_mistakes(order, 
     assert finding.activation == activation and finding.output == output
     assert finding.gates == {g: (order.index(g), gate_probes.RIGHT[g][1]) for g in gate_probes.GATES}
     named = ([gate_probes.ACTIVATIONS[activation]] * (activation != "right")
-             + ["the gates are read in the order %s (%s)" % (", ".join(order), gate_probes.ORDER_HINT)] * (order != "ifog")
+             + ["the gates are read in the order %s (%s)" % (", ".join(order), gate_probes.ORDER_HINT)]
+             * (order != "ifog")
              + [gate_probes.OUTPUTS[output]] * (output != "tanh"))
     if named:
         count = {1: "one mistake", 2: "two mistakes", 3: "three mistakes"}[len(named)]
@@ -222,7 +223,8 @@ def test_a_slice_read_twice_is_named():
     zero = dict(inputs, prev_c=np.zeros_like(inputs["prev_c"]))
     finding = gate_probes.judge(inputs, twice(*zero.values()), twice(*inputs.values()))
     assert finding.order is None and finding.message.startswith(
-        "your lstm_step_forward has one mistake: the gates do not read one slice each: i from a[:, :H], f from a[:, :H]")
+        "your lstm_step_forward has one mistake: the gates do not read one slice each: i from a[:, :H], "
+        "f from a[:, :H]")
 
 
 def test_the_right_step_and_an_unknown_step_are_said_so():

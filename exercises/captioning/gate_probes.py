@@ -70,8 +70,9 @@ def probe_inputs(seed: int = 231) -> dict[str, np.ndarray]:
     def part(*shape):
         return rng.uniform(0.15, 1.0, shape) * rng.choice((-1.0, 1.0), shape)
 
-    return {"x": np.eye(N), "prev_h": np.eye(N), "prev_c": rng.uniform(0.5, 1.5, (N, H)) * rng.choice((-1.0, 1.0), (N, H)),
-            "Wx": part(N, 4 * H), "Wh": part(N, 4 * H), "b": part(4 * H)}
+    prev_c = rng.uniform(0.5, 1.5, (N, H)) * rng.choice((-1.0, 1.0), (N, H))
+    return {"x": np.eye(N), "prev_h": np.eye(N), "prev_c": prev_c, "Wx": part(N, 4 * H), "Wh": part(N, 4 * H),
+            "b": part(4 * H)}
 
 
 def activation(inputs: dict[str, np.ndarray], kind: str) -> np.ndarray:
@@ -104,7 +105,8 @@ def read(inputs: dict[str, np.ndarray], zero: tuple[np.ndarray, np.ndarray], oth
     for kind in ACTIVATIONS:
         reads = _readings(activation(inputs, kind))
         f = [r for r, v in reads.items() if _gap(c1 - c0, v * C) < MATCH]
-        ig = [(p, q) for p, q in itertools.product(reads, reads) if p[0] != q[0] and _gap(c0, reads[p] * reads[q]) < MATCH]
+        ig = [(p, q) for p, q in itertools.product(reads, reads)
+              if p[0] != q[0] and _gap(c0, reads[p] * reads[q]) < MATCH]
         outs = [(r, out) for r, v in reads.items() for out, fn in (("tanh", np.tanh), ("plain", lambda c: c))
                 if _gap(h0, v * fn(c0)) < MATCH and _gap(h1, v * fn(c1)) < MATCH]
         if f and ig and outs:
