@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from exercises.captioning import gate_probes
 from exercises.captioning.layer_checks import (LayerSpec, add_backward_checks, add_forward_checks,
-                                               add_large_input_check, dims, linspace)
+                                               add_large_input_check, dims, linspace, run_forward)
 from exercises.captioning.model_checks import CAPTIONING_COUPLINGS, add_model_checks
 from exercises.captioning.options import captioning_fixtures
-from grader.api import PUBLIC_SEED, CheckList, Exercise, hookimpl
+from grader.api import PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Exercise, WorkerProblem, hookimpl
 
 EXERCISE_ID = "lstm_captioning"
 checks = CheckList(EXERCISE_ID, modules=("rnn_layers",))
@@ -31,11 +32,30 @@ def _step_notebook_gradient():
     return inputs, [rs.randn(N, H), rs.randn(N, H)]
 
 
+def probe_gates(ctx: CheckContext) -> str:
+    """The probes' sentence for a failing step ("" when they find PyTorch's gate order alone, which the catalogue
+    names, or cannot run): two more steps of the student's, with ``prev_c = 0`` and a random ``prev_c``, on
+    inputs that isolate each gate (``exercises.captioning.gate_probes``)."""
+    inputs = gate_probes.probe_inputs()
+    shapes = {"next_h": (gate_probes.N, gate_probes.H), "next_c": (gate_probes.N, gate_probes.H)}
+    try:
+        answers = []
+        for prev_c in (np.zeros_like(inputs["prev_c"]), inputs["prev_c"]):
+            outs, _ = run_forward(ctx.student, LSTM_STEP, dict(inputs, prev_c=prev_c), shapes)
+            answers.append((outs["next_h"], outs["next_c"]))
+    except (WorkerProblem, CheckFailure):  # a probe never changes the verdict: no words then
+        return ""
+    finding = gate_probes.judge(inputs, *answers)
+    if finding.catalogued_alone:
+        return ""
+    return finding.message[0].upper() + finding.message[1:] + ". "
+
+
 LSTM_STEP = LayerSpec(
     forward="rnn_layers.lstm_step_forward", backward="rnn_layers.lstm_step_backward",
     inputs=("x", "prev_h", "prev_c", "Wx", "Wh", "b"), outputs=("next_h", "next_c"),
     grads=("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"), wrt=(0, 1, 2, 3, 4, 5),
-    hidden_inputs=_step_hidden, notebook_gradient_inputs=_step_notebook_gradient)
+    hidden_inputs=_step_hidden, notebook_gradient_inputs=_step_notebook_gradient, probe=probe_gates)
 
 add_forward_checks(
     checks, LSTM_STEP,

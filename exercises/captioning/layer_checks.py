@@ -37,6 +37,8 @@ class LayerSpec:
     """The notebook's gradient-check inputs and upstream gradients, drawn as it draws them (seed 231)."""
     step: "LayerSpec | None" = None
     """The single-step pair a sequence layer is built from (students call it inside their loop)."""
+    probe: "Callable[[CheckContext], str] | None" = None
+    """Where the forward fails a check: a sentence naming which of its parts are wrong (issue #18), or ""."""
 
     @property
     def forward_uses(self) -> tuple[str, ...]:
@@ -128,7 +130,7 @@ def add_forward_checks(checks: CheckList, spec: LayerSpec, notebook_inputs: Inpu
         got, _ = run_forward(ctx.student, spec, notebook_inputs, {k: v.shape for k, v in expected.items()})
         worst, message, details = compare_outputs({k: got[k] for k in expected}, expected, threshold)
         ctx.details.update(details)
-        return Outcome(worst, message)
+        return Outcome(worst, probed(ctx, spec, worst, threshold, message))
 
     @checks.add(spec.forward + "/hidden", "%s matches the reference on hidden random inputs" % name,
                 spec.forward, points[1], uses=spec.forward_uses, metric="rel_error", threshold=HIDDEN_THRESHOLD)
@@ -139,7 +141,7 @@ def add_forward_checks(checks: CheckList, spec: LayerSpec, notebook_inputs: Inpu
         got, _ = run_forward(ctx.student, spec, inputs, {k: v.shape for k, v in want.items()})
         worst, message, details = compare_outputs(got, want, HIDDEN_THRESHOLD)
         ctx.details.update(details)
-        return Outcome(worst, message)
+        return Outcome(worst, probed(ctx, spec, worst, HIDDEN_THRESHOLD, message))
 
 
 LARGE_SCALE = 300.0
@@ -170,7 +172,12 @@ def add_large_input_check(checks: CheckList, spec: LayerSpec, weights: tuple[str
                                % (name, ", ".join(broken)))
         worst, message, details = compare_outputs(got, want, HIDDEN_THRESHOLD)
         ctx.details.update(details)
-        return Outcome(worst, message)
+        return Outcome(worst, probed(ctx, spec, worst, HIDDEN_THRESHOLD, message))
+
+
+def probed(ctx: CheckContext, spec: LayerSpec, worst: float, threshold: float, message: str) -> str:
+    """``message``, after the probes' sentence where the forward failed and ``spec`` has probes."""
+    return spec.probe(ctx) + message if spec.probe is not None and not worst <= threshold else message
 
 
 def add_backward_checks(checks: CheckList, spec: LayerSpec, threshold: float,

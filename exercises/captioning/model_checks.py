@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from exercises.captioning.adam import adam
+from exercises.captioning import sample_probes
 from exercises.captioning.data import sample_minibatch, subsample_distinct_images
-from grader.api import (PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Outcome, compare_outputs, describe,
-                        expect_array, expect_tuple, numeric_param_gradient)
+from grader.api import (PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Outcome, WorkerProblem, compare_outputs,
+                        describe, expect_array, expect_tuple, numeric_param_gradient)
 
 MODEL = "classifiers.rnn.CaptioningRNN"
 MODULES = ("rnn_layers", "classifiers.rnn")
@@ -272,6 +273,7 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
         models = {side: build_model(side, vocab, D, W, H, cell_type, params) for side in (ctx.reference, ctx.student)}
         compared = mismatched = 0
         lines = []
+        first = None
         for label, weights in (("", params), ("<UNK> the most likely word, ", unk_first)):
             if weights is not params:
                 for side, model in models.items():
@@ -280,6 +282,7 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
                                 "reference", kinds="iu")
             got = expect_array(ctx.student.method(models[ctx.student], "sample", features, max_length=L), "captions",
                                (N, L), kinds="iu", blame=(sample_target,))
+            first = first or (want, got)
             for n in range(N):
                 ends = np.flatnonzero(want[n] == vocab["<END>"])
                 stop = int(ends[0]) + 1 if len(ends) else L  # stopping at <END> is optional
@@ -289,16 +292,38 @@ def add_model_checks(checks: CheckList, cell_type: str, expected_loss: float, fe
                 if diff:
                     lines.append("%srow %d: expected %s, got %s" % (label, n, want[n, :stop].tolist(),
                                                                      got[n, :stop].tolist()))
+        message = "%d of %d tokens differ from the reference decode" % (mismatched, compared)
         if lines:
             ctx.details["worst entries"] = "\n".join(lines[:5])
-        return Outcome(mismatched / max(compared, 1),
-                       "%d of %d tokens differ from the reference decode" % (mismatched, compared))
+            message = probe_sample(ctx, cell_type, *first, vocab["<END>"]) + message
+        return Outcome(mismatched / max(compared, 1), message)
 
     @add("overfit", loss_target,
          "training the %s model on 50 captions for 100 Adam steps reaches a low loss" % cell_type,
          metric="final_loss", threshold=final_loss_threshold, timeout_factor=4.0)
     def overfit(ctx: CheckContext) -> Outcome:
         return run_overfit(ctx, cell_type, final_loss_threshold)
+
+
+def probe_sample(ctx: CheckContext, cell_type: str, want: np.ndarray, got: np.ndarray, end: int) -> str:
+    """The probes' sentence for a failing decode ("" when they find a single catalogued mistake, which the
+    catalogue names, or cannot run): the student's ``sample`` on the probe model with large and with small score
+    margins, and on the state model (``exercises.captioning.sample_probes``); ``want``, ``got``: the check's own
+    first decodes."""
+    answers = []
+    try:
+        for vocab, (D, W, H), params, features in (sample_probes.probe_model(cell_type),
+                                                   sample_probes.probe_model(cell_type, small=True),
+                                                   sample_probes.state_model(cell_type)):
+            model = build_model(ctx.student, vocab, D, W, H, cell_type, params)
+            answers.append(expect_array(ctx.student.method(model, "sample", features, max_length=sample_probes.LENGTH),
+                                        "captions", kinds="iu"))
+    except (WorkerProblem, CheckFailure):  # a probe never changes the verdict: no words then
+        return ""
+    finding = sample_probes.judge(*answers, cell_type, sample_probes.first_difference(want, got, end))
+    if finding.catalogued_alone:
+        return ""
+    return finding.message[0].upper() + finding.message[1:] + ". "
 
 
 def run_overfit(ctx: CheckContext, cell_type: str, threshold: float) -> Outcome:
