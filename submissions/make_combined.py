@@ -33,7 +33,7 @@ COMBINED: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
 }
 """name: (student file, the mistakes in words, literal edits of the reference file)."""
 
-# --- style transfer and GAN losses (issue #18; their probes: exercises/vision/style_probes.py, exercises/gans/probes.py)
+# --- style transfer and GAN losses (#18; probes: exercises/vision/style_probes.py, exercises/gans/probes.py)
 ST = "style_transfer_tensorflow.py"
 STYLE_TERM = "        loss += style_weights[i] * tf.reduce_sum(tf.square(gram - style_targets[i]))"
 TV = "    loss = tv_weight * (tf.reduce_sum(tf.square(down)) + tf.reduce_sum(tf.square(right)))"
