@@ -153,8 +153,9 @@ def judge_style(targets: str, form: str | None, weighting: str | None, layers: s
         mistakes.append(("weight-%s" % weighting, WEIGHTS[weighting]))
     if layers != "right":
         mistakes.append(("layers-%s" % layers, LAYERS[layers]))
-    right = ("your style_loss is right in each part (targets used as given, squared differences summed, weighted, "
-             "added over the layers), yet fails on %s" % failing)
+    right = ("your style_loss is right in each part with your gram_matrix making the Gram matrices (targets used "
+             "as given, squared differences summed, weighted, added over the layers), yet fails on %s: if "
+             "gram_matrix fails its own checks, fix it first" % failing)
     return sentence("style_loss", mistakes, right, STYLE_CATALOGUE)
 
 
