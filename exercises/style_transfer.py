@@ -214,10 +214,18 @@ def answer(value_of) -> float | None:
         return None
 
 
-def probe_style_loss(ctx: CheckContext, failing: str) -> style_probes.Finding:
-    rng = np.random.default_rng((ctx.seed, 18))
+def probe_maps(seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The style-loss probes' 12 feature maps and as many others of the same shapes, from the run's seed."""
+    rng = np.random.default_rng((seed, 18))
     feats = [random_features(rng, 3, 7) for _ in range(12)]
-    others = [np.maximum(rng.standard_normal(f.shape), 0).astype(np.float32) for f in feats]
+    return feats, [np.maximum(rng.standard_normal(f.shape), 0).astype(np.float32) for f in feats]
+
+
+TV_PROBE_SHAPE, TV_PROBE_AXES = (1, 6, 9, 3), {"height": 1, "width": 2, "channels": 3}
+
+
+def probe_style_loss(ctx: CheckContext, failing: str) -> style_probes.Finding:
+    feats, others = probe_maps(ctx.seed)
     ex = ctx.student
 
     def gram_of(x):
@@ -236,8 +244,7 @@ def probe_tv_loss(ctx: CheckContext, failing: str) -> style_probes.Finding:
     def tv(img, weight):
         return answer(lambda: ex.call(T + "tv_loss", as_input(ex, img.astype(np.float32), "tensor"), weight))
 
-    return style_probes.probe_tv(tv, (1, 6, 9, 3), {"height": 1, "width": 2, "channels": 3},
-                                 np.random.default_rng((ctx.seed, 18)), failing)
+    return style_probes.probe_tv(tv, TV_PROBE_SHAPE, TV_PROBE_AXES, np.random.default_rng((ctx.seed, 18)), failing)
 
 
 @checks.add(T + "style_loss/notebook", "style_loss on the notebook's test (content image features, style image "
