@@ -156,3 +156,14 @@ def test_the_reference_s_answers_show_no_mistake(seed):
     feats, others = features(100 + seed)
     assert probe_style(gram, style_student(), feats, others, "x").mistakes == ()
     assert probe_tv(tv_student(), (1, 6, 9, 3), NHWC, np.random.default_rng(seed), "x").mistakes == ()
+
+
+def test_the_tv_probes_read_the_pytorch_layout_too():
+    """(N, C, H, W): the vertical differences taken along the channels (axis 1) instead of the height (axis 2)."""
+    def channel_axis(img, w):
+        return w * float(np.sum(np.diff(img, axis=1) ** 2) + np.sum(np.diff(img, axis=3) ** 2))
+
+    finding = probe_tv(channel_axis, (1, 3, 6, 9), {"height": 2, "width": 3, "channels": 1},
+                       np.random.default_rng(0), "x")
+    assert finding.message == "your tv_loss has one mistake: %s" % CHANNEL_AXIS
+    assert finding.catalogued == "tv_loss.channel-axis"

@@ -7,8 +7,9 @@ batch's own mean, or the mean over both batches put together, with or without th
 labels sized from the other), the 1/2 of the least-squares losses, and for cross-entropies the stability (inf or
 NaN at large logits: the log of a sigmoid; finite but wrong: clipped probabilities). Every combination is written
 out here as the value it gives; the student's answers on float64 batches of unequal sizes (3 real, 6 fake, and
-6 real, 3 fake), of equal sizes, and at large logits are matched against them: the probes name *every*
-mistake found, in one sentence.
+6 real, 3 fake), of equal sizes (4 and 4), and at large logits (4 and 4, up to 1000) are matched against them:
+the probes name *every* mistake found, in one sentence (where two combinations give the same values, the one with
+fewer mistakes; the generator's swapped and negated loss is named as the saturating minimax loss).
 
 Pure numpy and plain values: the student's answers come from its sandboxed worker, the judgement runs here.
 Probes add words to a failing check's message; they never change its verdict or score.
@@ -26,8 +27,6 @@ PAIRS = {"discriminator_loss": True, "generator_loss": False, "ls_discriminator_
          "ls_generator_loss": False}
 """loss -> whether it takes a real and a fake batch."""
 
-LABELS = {"right", "swapped"}
-SIGNS = {"right", "negated"}
 REDUCTIONS = ("means", "concat-2", "concat", "sums")
 HALVES = ("right", "missing")
 

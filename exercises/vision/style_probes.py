@@ -4,16 +4,18 @@
 weight 1, unless said), with the student's own ``gram_matrix`` making the current image's Gram matrices (so a
 wrong ``gram_matrix`` is not blamed on ``style_loss``):
 
-* the targets: with targets equal to the current Gram matrix the loss must be 0; where it is not, targets that
-  are feature maps (4-D) giving 0 show ``gram_matrix`` applied to the targets (however it is written), targets
-  equal to the Gram matrix of ``feats[0]`` giving 0 show ``feats[i]`` read instead of ``feats[style_layers[i]]``;
+* the targets: with targets equal to the current Gram matrix G the loss must be 0; where it is not, targets
+  equal to the Gram matrix of ``feats[0]`` giving 0 show ``feats[i]`` read instead of ``feats[style_layers[i]]``,
+  and ``gram_matrix`` applied to the targets shows however it is written: the loss is that of G against
+  G G^T / C^p (a Gram matrix taken of a (C, C) target, whatever reshape and normalisation), or targets that are
+  feature maps (4-D) give 0; any other change of the targets is named as such (and hides the per-layer term);
 * the per-layer term on a known difference D = G - A: ``sum(D^2)``, or its mean, ``sum|D|``, ``sum(D)``, ``||D||``;
 * the weight, from the same layer with weight 1 and weight ``WEIGHT``: times w, w^2 or not at all;
 * the layers, from two layers alone and together (weights 1): summed, averaged, the last or the first only.
 
 ``tv_loss``'s, from images that vary along one axis only (height, width, channels) and two weights: each axis's
-term (squared differences summed, or absolute, averaged, wrapped around the border, missing), differences along
-the channels (must be 0), and the weight.
+term (squared differences summed, or absolute, averaged, wrapped around the border, their norm, missing),
+differences along the channels (must be 0), and the weight (times w, w^2 or not at all).
 
 Pure numpy and plain values: the student's answers come from its sandboxed worker, the judgement runs here.
 Probes add words to a failing check's message; they never change its verdict or score.
@@ -199,8 +201,8 @@ def tv_term(answer: float | None, img: np.ndarray, axis: int) -> str | None:
     wrapped = np.roll(img, -1, axis=axis) - img
     square = float(np.sum(d * d))
     return first_match(answer, {"right": square, "abs": float(np.sum(np.abs(d))), "mean": square / d.size,
-                                "wraps": float(np.sum(wrapped * wrapped)), "norm": float(np.sqrt(square)),
-                                "missing": 0.0}) if not is_zero(answer, square) else "missing"
+                                "wraps": float(np.sum(wrapped * wrapped)), "norm": float(np.sqrt(square))}
+                       ) if not is_zero(answer, square) else "missing"
 
 
 def tv_weighting(one: float | None, weighted: float | None, w: float = WEIGHT) -> str | None:
