@@ -78,6 +78,7 @@ def test_combined_mistakes_are_named_in_one_sentence(reports, sample):
     for check in checks:
         assert check["status"] == "failed" and check["score"] == 0, check
         assert check["message"].startswith(sentence) or (". " + sentence) in check["message"], check["message"]
+        assert "the loss saturates" not in check["message"]  # the large-logits check's guess yields to the probes
 
 
 @pytest.mark.parametrize("sample", CATALOGUED)

@@ -192,11 +192,12 @@ TF_STABLE = "tf.nn.sigmoid_cross_entropy_with_logits or BinaryCrossentropy(from_
 
 
 def probed(ctx: CheckContext, spec: LossSpec, judged, threshold: float, failing: str, caller=tf_call,
-           stable: str = TF_STABLE, prefix: str = "") -> Outcome:
+           stable: str = TF_STABLE, prefix: str = "", guess: str = "") -> Outcome:
     """``judged()`` (a ``compare_loss``), with the probes' sentence (``exercises.gans.probes``) before the message
     where the check fails, on a wrong value or a non-finite one; a mistake the catalogue names alone becomes the
     check's diagnosis instead. The verdict and the metric stay as they are; a probe that cannot run adds nothing.
-    ``prefix``: the track's prefix of catalogue ids (``"pytorch."``)."""
+    ``prefix``: the track's prefix of catalogue ids (``"pytorch."``); ``guess``: the check's message on a wrong
+    value where the probes find no other mistake than saturation (or none, or cannot run)."""
     try:
         outcome = judged()
     except CheckFailure as failure:
@@ -204,7 +205,10 @@ def probed(ctx: CheckContext, spec: LossSpec, judged, threshold: float, failing:
             amend(failure, loss_finding(ctx, spec, caller, stable, failing), prefix)
         raise
     if outcome.metric_value is not None and not outcome.metric_value <= threshold:
-        amend(outcome, loss_finding(ctx, spec, caller, stable, failing), prefix)
+        finding = loss_finding(ctx, spec, caller, stable, failing)
+        if guess and (finding is None or set(finding.mistakes) <= {"saturates"}):
+            outcome.message = guess
+        amend(outcome, finding, prefix)
     return outcome
 
 
@@ -313,14 +317,10 @@ def add_loss_checks(checks: CheckList, name: str, points: dict[str, float]) -> N
         for dtype in (np.float32, np.float64):
             real, fake = large_logits(rng, 16, dtype), large_logits(rng, 16, dtype)
             cases.append(("(16, 1) %s, half of magnitude 50..1000" % np.dtype(dtype).name, arrays(real, fake)))
-        def judged():
-            outcome = compare_loss(ctx, spec, cases, overflow="%s.log-of-sigmoid" % name)
-            if outcome.metric_value > HIDDEN_THRESHOLD:
-                outcome.message = ("the loss saturates at large logits (probabilities clipped, e.g. a cross-entropy "
-                                   "on sigmoid outputs?)")
-            return outcome
-
-        return probed(ctx, spec, judged, HIDDEN_THRESHOLD, "logits of magnitude 50..1000 in float32 and float64")
+        return probed(ctx, spec, lambda: compare_loss(ctx, spec, cases, overflow="%s.log-of-sigmoid" % name),
+                      HIDDEN_THRESHOLD, "logits of magnitude 50..1000 in float32 and float64",
+                      guess="the loss saturates at large logits (probabilities clipped, e.g. a cross-entropy on "
+                            "sigmoid outputs?)")
 
 
 # ------------------------------------------------------------------------------------------ get_solvers

@@ -340,16 +340,11 @@ def add_loss_checks(checks: CheckList, name: str, points: dict[str, float]) -> N
         for dtype in (np.float32, np.float64):
             real, fake = large_logits(rng, 16, dtype), large_logits(rng, 16, dtype)
             cases.append(("(16, 1) %s, half of magnitude 50..1000" % np.dtype(dtype).name, arrays(real, fake)))
-        def judged():
-            outcome = compare_loss(ctx, spec, cases, overflow="pytorch.%s.log-of-sigmoid" % name, caller=torch_call,
-                                   stable=STABLE)
-            if outcome.metric_value > HIDDEN_THRESHOLD:
-                outcome.message = "the loss saturates at large scores (probabilities clipped, e.g. a cross-entropy " \
-                                  "of torch.sigmoid outputs?)"
-            return outcome
-
-        return probed(ctx, spec, judged, HIDDEN_THRESHOLD, "scores of magnitude 50..1000 in float32 and float64",
-                      **PROBED)
+        return probed(ctx, spec, lambda: compare_loss(ctx, spec, cases, overflow="pytorch.%s.log-of-sigmoid" % name,
+                                                      caller=torch_call, stable=STABLE),
+                      HIDDEN_THRESHOLD, "scores of magnitude 50..1000 in float32 and float64", **PROBED,
+                      guess="the loss saturates at large scores (probabilities clipped, e.g. a cross-entropy of "
+                            "torch.sigmoid outputs?)")
 
 
 # ------------------------------------------------------------------------------------------ get_optimizer
