@@ -20,8 +20,9 @@ from exercises.vision.common import (HARNESS, as_input, feature_handles, harness
 from exercises.vision.images import deprocess, enlarge, load_image, preprocess
 from exercises.vision.loops import find_loops
 from exercises.vision.options import vision_fixtures
-from grader.api import (CheckContext, CheckFailure, CheckList, Exercise, Outcome, describe, expect_array, hookimpl,
-                        images_artifact, rel_error)
+from exercises.vision import style_probes
+from grader.api import (CheckContext, CheckFailure, CheckList, Exercise, Outcome, StudentError, WorkerProblem,
+                        describe, expect_array, hookimpl, images_artifact, rel_error)
 
 EXERCISE_ID = "style_transfer"
 MODULE = "style_transfer_tensorflow"
@@ -169,9 +170,81 @@ def gram_hidden(ctx: CheckContext) -> Outcome:
 # ------------------------------------------------------------------------------------------ style loss
 
 
-def judge_style_loss(ctx: CheckContext, run) -> Outcome:
+def judge_style_loss(ctx: CheckContext, run, failing: str) -> Outcome:
     want, got = side_by_side(ctx, run)
-    return compare_scalar(ctx, got, scalar(want, "reference"), "style_loss", THRESHOLD, "style_loss.one-element")
+    outcome = compare_scalar(ctx, got, scalar(want, "reference"), "style_loss", THRESHOLD, "style_loss.one-element")
+    return with_probes(outcome, lambda: probe_style_loss(ctx, failing))
+
+
+# ------------------------------------------------------------------------------------------ probes (#18)
+
+
+def with_probes(outcome: Outcome, probe, threshold: float = THRESHOLD, prefix: str = "") -> Outcome:
+    """``outcome`` with the probes' sentence (``exercises.vision.style_probes``) before its message where it
+    fails, or the catalogued mistake they found alone named as the check's diagnosis (``prefix``: the track's
+    prefix of catalogue ids); the verdict and the metric stay as they are. A probe that cannot run (the worker
+    broke, a wrong answer type) adds nothing."""
+    if outcome.metric_value is None or outcome.metric_value <= threshold:
+        return outcome
+    try:
+        finding = probe()
+    except (WorkerProblem, StudentError, CheckFailure):
+        return outcome
+    if finding.catalogued and prefix + finding.catalogued in catalogue(prefix):
+        outcome.diagnosis = outcome.diagnosis or prefix + finding.catalogued
+    else:
+        outcome.message = finding.message[0].upper() + finding.message[1:] + ". " + outcome.message
+    return outcome
+
+
+def catalogue(prefix: str) -> set[str]:
+    """The ids of the track's catalogued mistakes."""
+    if prefix:
+        from exercises.vision.misconceptions_pytorch import MISCONCEPTIONS as known
+    else:
+        from exercises.vision.misconceptions import MISCONCEPTIONS as known
+    return {m.id for m in known}
+
+
+def answer(value_of) -> float | None:
+    """A loss the student's function returned, or None where it raised or returned no number."""
+    try:
+        return scalar(value_of(), "the loss")
+    except (StudentError, CheckFailure):
+        return None
+
+
+def probe_maps(seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The style-loss probes' 12 feature maps and as many others of the same shapes, from the run's seed."""
+    rng = np.random.default_rng((seed, 18))
+    feats = [random_features(rng, 3, 7) for _ in range(12)]
+    return feats, [np.maximum(rng.standard_normal(f.shape), 0).astype(np.float32) for f in feats]
+
+
+TV_PROBE_SHAPE, TV_PROBE_AXES = (1, 6, 9, 3), {"height": 1, "width": 2, "channels": 3}
+
+
+def probe_style_loss(ctx: CheckContext, failing: str) -> style_probes.Finding:
+    feats, others = probe_maps(ctx.seed)
+    ex = ctx.student
+
+    def gram_of(x):
+        return expect_array(gram(ex, as_input(ex, x, "tensor")), "gram_matrix", (x.shape[-1],) * 2)
+
+    def loss(fs, layers, targets, weights):
+        return answer(lambda: ex.call(T + "style_loss", as_input(ex, fs, "tensor"), layers,
+                                      as_input(ex, [np.asarray(t, np.float32) for t in targets], "tensor"), weights))
+
+    return style_probes.probe_style(gram_of, loss, feats, others, failing)
+
+
+def probe_tv_loss(ctx: CheckContext, failing: str) -> style_probes.Finding:
+    ex = ctx.student
+
+    def tv(img, weight):
+        return answer(lambda: ex.call(T + "tv_loss", as_input(ex, img.astype(np.float32), "tensor"), weight))
+
+    return style_probes.probe_tv(tv, TV_PROBE_SHAPE, TV_PROBE_AXES, np.random.default_rng((ctx.seed, 18)), failing)
 
 
 @checks.add(T + "style_loss/notebook", "style_loss on the notebook's test (content image features, style image "
@@ -188,7 +261,7 @@ def style_notebook(ctx: CheckContext) -> Outcome:
         return executor.call(T + "style_loss", feats, STYLE_LAYERS, as_input(executor, targets, "tensor"),
                              STYLE_WEIGHTS)
 
-    return judge_style_loss(ctx, run)
+    return judge_style_loss(ctx, run, "the notebook's test")
 
 
 @checks.add(T + "style_loss/hidden", "style_loss equals the reference's on random features, layers, targets and "
@@ -209,7 +282,8 @@ def style_hidden(ctx: CheckContext) -> Outcome:
         return executor.call(T + "style_loss", as_input(executor, feats, "tensor"), layers,
                              as_input(executor, targets, "tensor"), weights)
 
-    return judge_style_loss(ctx, run)
+    return judge_style_loss(ctx, run, "random features, layers %s and weights %s"
+                            % (layers, ", ".join("%.4g" % w for w in weights)))
 
 
 # ------------------------------------------------------------------------------------------ tv loss
@@ -221,7 +295,8 @@ def tv_notebook(ctx: CheckContext) -> Outcome:
     content, _ = notebook_images(ctx)
     ctx.note_inputs(content_img_test=content)
     want = scalar(ctx.reference.call(T + "tv_loss", content, TV_WEIGHT), "reference")
-    return compare_scalar(ctx, ctx.student.call(T + "tv_loss", content, TV_WEIGHT), want, "tv_loss", THRESHOLD)
+    outcome = compare_scalar(ctx, ctx.student.call(T + "tv_loss", content, TV_WEIGHT), want, "tv_loss", THRESHOLD)
+    return with_probes(outcome, lambda: probe_tv_loss(ctx, "the notebook's content image as a numpy array"))
 
 
 @checks.add(T + "tv_loss/hidden", "tv_loss equals the reference's on a random tf.Variable image (H and W "
@@ -237,7 +312,8 @@ def tv_hidden(ctx: CheckContext) -> Outcome:
         return executor.call(T + "tv_loss", as_input(executor, img, "variable"), weight)
 
     want, got = side_by_side(ctx, run)
-    return compare_scalar(ctx, got, scalar(want, "reference"), "tv_loss", THRESHOLD)
+    outcome = compare_scalar(ctx, got, scalar(want, "reference"), "tv_loss", THRESHOLD)
+    return with_probes(outcome, lambda: probe_tv_loss(ctx, "a (1, %d, %d, 3) tf.Variable image" % (h, w)))
 
 
 @checks.add(T + "tv_loss/no-loops", "tv_loss is written without Python loops (the source is parsed, not run) and "

@@ -18,7 +18,9 @@ import numpy as np
 
 from exercises.network_visualization_pytorch import nchw, nhwc, tensor
 from exercises.style_transfer import (CONTENT_THRESHOLD, CONTENT_WEIGHT, RUN, RUN_THRESHOLD, STYLE_WEIGHTS,
-                                      THRESHOLD, TV_WEIGHT, compare_scalar, measure_run, random_features)
+                                      THRESHOLD, TV_WEIGHT, answer, compare_scalar, measure_run, random_features,
+                                      with_probes)
+from exercises.vision import style_probes
 from exercises.vision.common import harness_call, scalar, side_by_side, squeezenet
 from exercises.vision.images import deprocess, enlarge, load_image_resized, preprocess
 from exercises.vision.loops import find_loops
@@ -166,10 +168,38 @@ def gram_hidden(ctx: CheckContext) -> Outcome:
 # ------------------------------------------------------------------------------------------ style loss
 
 
-def judge_style_loss(ctx: CheckContext, run) -> Outcome:
+def judge_style_loss(ctx: CheckContext, run, failing: str) -> Outcome:
     want, got = side_by_side(ctx, run)
-    return compare_scalar(ctx, got, scalar(want, "reference"), "style_loss", THRESHOLD,
-                          "pytorch.style_loss.one-element")
+    outcome = compare_scalar(ctx, got, scalar(want, "reference"), "style_loss", THRESHOLD,
+                             "pytorch.style_loss.one-element")
+    return with_probes(outcome, lambda: probe_style_loss(ctx, failing), prefix="pytorch.")
+
+
+def probe_style_loss(ctx: CheckContext, failing: str) -> style_probes.Finding:
+    """The style-loss probes (``exercises.vision.style_probes``) on (1, C, H, W) maps and (1, C, C) targets."""
+    rng = np.random.default_rng((ctx.seed, 18))
+    feats = [nchw(random_features(rng, 3, 7)) for _ in range(FEATURES)]
+    others = [np.maximum(rng.standard_normal(f.shape), 0).astype(np.float32) for f in feats]
+    ex = ctx.student
+
+    def gram_of(x):
+        return expect_array(ex.call(T + "gram_matrix", tensor(ex, x)), "gram_matrix", (1,) + (x.shape[1],) * 2)
+
+    def loss(fs, layers, targets, weights):
+        return answer(lambda: ex.call(T + "style_loss", tensor(ex, fs), layers,
+                                      tensor(ex, [np.asarray(t, np.float32) for t in targets]), weights))
+
+    return style_probes.probe_style(gram_of, loss, feats, others, failing)
+
+
+def probe_tv_loss(ctx: CheckContext, failing: str) -> style_probes.Finding:
+    ex = ctx.student
+
+    def tv(img, weight):
+        return answer(lambda: ex.call(T + "tv_loss", tensor(ex, img.astype(np.float32)), weight))
+
+    return style_probes.probe_tv(tv, (1, 3, 6, 9), {"height": 2, "width": 3, "channels": 1},
+                                 np.random.default_rng((ctx.seed, 18)), failing)
 
 
 @checks.add(T + "style_loss/notebook", "style_loss on the notebook's test (content image features, style image "
@@ -185,7 +215,7 @@ def style_notebook(ctx: CheckContext) -> Outcome:
         feats = feature_handles(executor, features[executor], content, range(FEATURES))
         return executor.call(T + "style_loss", feats, STYLE_LAYERS, tensor(executor, targets), STYLE_WEIGHTS)
 
-    return judge_style_loss(ctx, run)
+    return judge_style_loss(ctx, run, "the notebook's test")
 
 
 @checks.add(T + "style_loss/hidden", "style_loss equals the reference's on random features, layers, targets and "
@@ -205,7 +235,8 @@ def style_hidden(ctx: CheckContext) -> Outcome:
     def run(executor):
         return executor.call(T + "style_loss", tensor(executor, feats), layers, tensor(executor, targets), weights)
 
-    return judge_style_loss(ctx, run)
+    return judge_style_loss(ctx, run, "random features, layers %s and weights %s"
+                            % (layers, ", ".join("%.4g" % w for w in weights)))
 
 
 # ------------------------------------------------------------------------------------------ tv loss
@@ -218,7 +249,9 @@ def tv_notebook(ctx: CheckContext) -> Outcome:
     content, _ = notebook_images(ctx)
     ctx.note_inputs(content_img=content)
     want, got = side_by_side(ctx, lambda ex: ex.call(T + "tv_loss", tensor(ex, content), TV_WEIGHT))
-    return compare_scalar(ctx, got, scalar(want, "reference"), "tv_loss", TV_THRESHOLD)
+    outcome = compare_scalar(ctx, got, scalar(want, "reference"), "tv_loss", TV_THRESHOLD)
+    return with_probes(outcome, lambda: probe_tv_loss(ctx, "the notebook's content image"), TV_THRESHOLD,
+                       "pytorch.")
 
 
 @checks.add(T + "tv_loss/hidden", "tv_loss equals the reference's on a random image that requires its gradient "
@@ -230,7 +263,9 @@ def tv_hidden(ctx: CheckContext) -> Outcome:
     weight = float(rng.uniform(1e-3, 1.0))
     ctx.note_inputs(img=img, tv_weight=weight)
     want, got = side_by_side(ctx, lambda ex: ex.call(T + "tv_loss", tensor(ex, img, requires_grad=True), weight))
-    return compare_scalar(ctx, got, scalar(want, "reference"), "tv_loss", TV_THRESHOLD)
+    outcome = compare_scalar(ctx, got, scalar(want, "reference"), "tv_loss", TV_THRESHOLD)
+    return with_probes(outcome, lambda: probe_tv_loss(ctx, "a (1, 3, %d, %d) image" % (h, w)), TV_THRESHOLD,
+                       "pytorch.")
 
 
 @checks.add(T + "tv_loss/no-loops", "tv_loss is written without Python loops (the source is parsed, not run) and "

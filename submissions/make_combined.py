@@ -119,6 +119,61 @@ COMBINED.update({
 })
 
 
+# --- style transfer and GAN losses (#18; probes: exercises/vision/style_probes.py, exercises/gans/probes.py)
+ST = "style_transfer_tensorflow.py"
+STYLE_TERM = "        loss += style_weights[i] * tf.reduce_sum(tf.square(gram - style_targets[i]))"
+TV = "    loss = tv_weight * (tf.reduce_sum(tf.square(down)) + tf.reduce_sum(tf.square(right)))"
+GAN = "gan_tf.py"
+D_LOSS = "    return _cross_entropy(logits_real, real=True) + _cross_entropy(logits_fake, real=False)"
+G_LOSS = "    return _cross_entropy(tf.convert_to_tensor(logits_fake), real=True)"
+LS_D = "    return 0.5 * tf.reduce_mean(tf.square(scores_real - 1.0)) + 0.5 * tf.reduce_mean(tf.square(scores_fake))"
+LS_G = "    return 0.5 * tf.reduce_mean(tf.square(scores_fake - 1.0))"
+REGRAM = "gram_matrix(tf.expand_dims(style_targets[i], 0))"
+"""gram_matrix of the targets, written as a real student did (not the catalogue's gram_matrix(style_targets[i]))."""
+
+COMBINED.update({
+    "combo_style_mean_weights_ignored": (ST, "style_loss averages each layer's squares, and ignores the weights", [
+        (STYLE_TERM, "        loss += tf.reduce_mean(tf.square(gram - style_targets[i]))")]),
+    "combo_style_gram_of_targets_weight_squared": (ST, "style_loss applies gram_matrix to the targets (through "
+                                                   "expand_dims), and squares the weights", [
+        (STYLE_TERM, "        loss += style_weights[i] ** 2 * tf.reduce_sum(tf.square(gram - %s))" % REGRAM)]),
+    "combo_style_gram_of_targets_expand_dims": (ST, "style_loss applies gram_matrix to the targets, written "
+                                                "otherwise than the catalogue's version", [
+        (STYLE_TERM, "        loss += style_weights[i] * tf.reduce_sum(tf.square(gram - %s))" % REGRAM)]),
+    "combo_tv_abs_no_weight": (ST, "tv_loss takes absolute differences, and leaves out tv_weight", [
+        (TV, "    loss = tf.reduce_sum(tf.abs(down)) + tf.reduce_sum(tf.abs(right))")]),
+    "combo_tv_no_vertical_mean": (ST, "tv_loss leaves out the vertical differences, and averages the horizontal", [
+        (TV, "    loss = tv_weight * tf.reduce_mean(tf.square(right))")]),
+    "combo_d_loss_swapped_concat": (GAN, "discriminator_loss swaps the labels, and averages over both batches put "
+                                    "together (times 2)", [
+        (D_LOSS, "    logits = tf.concat([logits_real, logits_fake], axis=0)\n"
+                 "    labels = tf.concat([tf.zeros_like(logits_real), tf.ones_like(logits_fake)], axis=0)\n"
+                 "    return 2.0 * tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, "
+                 "logits=logits))")]),
+    "combo_g_loss_log_sigmoid_sum": (GAN, "generator_loss sums log(sigmoid) over the batch: unstable, and a sum", [
+        (G_LOSS, "    return -tf.reduce_sum(tf.math.log(tf.sigmoid(tf.convert_to_tensor(logits_fake))))")]),
+    "combo_ls_d_loss_no_half_sums": (GAN, "ls_discriminator_loss sums the squares, and leaves out the 1/2", [
+        (LS_D, "    return tf.reduce_sum(tf.square(scores_real - 1.0)) + tf.reduce_sum(tf.square(scores_fake))")]),
+    "combo_ls_g_loss_target_zero_no_half": (GAN, "ls_generator_loss aims at 0 instead of 1, and leaves out the 1/2", [
+        (LS_G, "    return tf.reduce_mean(tf.square(scores_fake))")]),
+    # the PyTorch twins (the same probes)
+    "combo_pt_style_mean_weights_ignored": ("style_transfer_pytorch.py", "style_loss averages each layer's squares, "
+                                            "and ignores the weights", [
+        ("        loss = loss + style_weights[i] * torch.sum((gram - style_targets[i]) ** 2)",
+         "        loss = loss + torch.mean((gram - style_targets[i]) ** 2)")]),
+    "combo_pt_tv_abs_no_weight": ("style_transfer_pytorch.py", "tv_loss takes absolute differences, and leaves out "
+                                  "tv_weight", [
+        ("    return tv_weight * (torch.sum(down ** 2) + torch.sum(right ** 2))",
+         "    return torch.sum(torch.abs(down)) + torch.sum(torch.abs(right))")]),
+    "combo_pt_d_loss_swapped_sums": ("gan_pytorch.py", "discriminator_loss swaps the labels, and sums over the "
+                                     "batches", [
+        ("    loss = bce_loss(logits_real, torch.ones_like(logits_real)) + bce_loss(logits_fake, "
+         "torch.zeros_like(logits_fake))",
+         "    loss = (bce_loss(logits_real, torch.zeros_like(logits_real)) * logits_real.shape[0]\n"
+         "            + bce_loss(logits_fake, torch.ones_like(logits_fake)) * logits_fake.shape[0])")]),
+})
+
+
 def make(name: str, root: Path = HERE) -> Path:
     return make_sample(name, root, COMBINED)
 

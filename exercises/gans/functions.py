@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from exercises.gans import probes as loss_probes
 from exercises.gans.common import HARNESS, SKELETON_HINT, as_scalar, tf_call
 from exercises.gans.uniformity import ks_critical_distance, ks_distance
 from grader.api import (PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Handle, Outcome, StudentError,
-                        dtype_threshold, expect_array, expect_tuple, rel_error)
+                        WorkerProblem, dtype_threshold, expect_array, expect_tuple, rel_error)
 
 T = "gan_tf."
 NOTEBOOK_LEAKY_RELU_THRESHOLD = dtype_threshold(1e-10, np.float32)
@@ -187,6 +188,63 @@ def compare_loss(ctx: CheckContext, spec: LossSpec, cases: list[tuple[str, list[
     return Outcome(worst)
 
 
+TF_STABLE = "tf.nn.sigmoid_cross_entropy_with_logits or BinaryCrossentropy(from_logits=True)"
+
+
+def probed(ctx: CheckContext, spec: LossSpec, judged, threshold: float, failing: str, caller=tf_call,
+           stable: str = TF_STABLE, prefix: str = "", guess: str = "") -> Outcome:
+    """``judged()`` (a ``compare_loss``), with the probes' sentence (``exercises.gans.probes``) before the message
+    where the check fails, on a wrong value or a non-finite one; a mistake the catalogue names alone becomes the
+    check's diagnosis instead. The verdict and the metric stay as they are; a probe that cannot run adds nothing.
+    ``prefix``: the track's prefix of catalogue ids (``"pytorch."``); ``guess``: the check's message on a wrong
+    value where the probes find no other mistake than saturation (or none, or cannot run)."""
+    try:
+        outcome = judged()
+    except CheckFailure as failure:
+        if not failure.unimplemented:
+            amend(failure, loss_finding(ctx, spec, caller, stable, failing), prefix)
+        raise
+    if outcome.metric_value is not None and not outcome.metric_value <= threshold:
+        finding = loss_finding(ctx, spec, caller, stable, failing)
+        if guess and (finding is None or set(finding.mistakes) <= {"saturates"}):
+            outcome.message = guess
+        amend(outcome, finding, prefix)
+    return outcome
+
+
+def amend(result, finding, prefix: str) -> None:
+    """Add ``finding`` to an ``Outcome`` or a ``CheckFailure`` (both have ``message`` and ``diagnosis``)."""
+    if finding is None:
+        return
+    if finding.catalogued and prefix + finding.catalogued in catalogue(prefix):
+        result.diagnosis = result.diagnosis or prefix + finding.catalogued
+    else:
+        words = finding.message[0].upper() + finding.message[1:]
+        result.message = words + (". " + result.message if result.message else "")
+
+
+def catalogue(prefix: str) -> set[str]:
+    """The ids of the track's catalogued GAN mistakes."""
+    if prefix:
+        from exercises.gans.misconceptions_pytorch import MISCONCEPTIONS as known
+    else:
+        from exercises.gans.misconceptions import MISCONCEPTIONS as known
+    return {m.id for m in known}
+
+
+def loss_finding(ctx: CheckContext, spec: LossSpec, caller, stable: str, failing: str):
+    def call(*arrays):
+        try:
+            return as_scalar(caller(ctx.student, spec.name, *arrays), spec.name)
+        except (StudentError, CheckFailure):
+            return None
+
+    try:
+        return loss_probes.probe(spec.name, call, stable, failing)
+    except WorkerProblem:
+        return None
+
+
 ORDINARY_LOGIT = 5.0
 """Logits clipped to this magnitude keep sigmoid(x) and 1 - sigmoid(x) far from 0, even in float32."""
 
@@ -227,7 +285,9 @@ def add_loss_checks(checks: CheckList, name: str, points: dict[str, float]) -> N
         real, fake = notebook_logits()
         ctx.note_inputs(**dict(zip(spec.inputs, arrays(real, fake))))
         ctx.details["note"] = NPZ_NOTE
-        return compare_loss(ctx, spec, [("(10, 1) float64 inputs (seed %d)" % PUBLIC_SEED, arrays(real, fake))])
+        return probed(ctx, spec, lambda: compare_loss(ctx, spec, [("(10, 1) float64 inputs (seed %d)" % PUBLIC_SEED,
+                                                                     arrays(real, fake))]),
+                      NOTEBOOK_LOSS_THRESHOLD, "the notebook's (10, 1) float64 inputs")
 
     sizes = "unequal real and fake batch sizes, " if pair else ""
 
@@ -242,7 +302,8 @@ def add_loss_checks(checks: CheckList, name: str, points: dict[str, float]) -> N
             real, fake = random_logits(rng, nr, dtype), random_logits(rng, nf, dtype)
             shapes = "(%d, 1) real and (%d, 1) fake" % (nr, nf) if pair else "(%d, 1)" % nf
             cases.append(("%s %s" % (shapes, np.dtype(dtype).name), arrays(real, fake)))
-        return compare_loss(ctx, spec, cases)
+        return probed(ctx, spec, lambda: compare_loss(ctx, spec, cases), HIDDEN_THRESHOLD,
+                      "the random float32 and float64 inputs listed below")
 
     if not spec.cross_entropy:
         return
@@ -256,11 +317,10 @@ def add_loss_checks(checks: CheckList, name: str, points: dict[str, float]) -> N
         for dtype in (np.float32, np.float64):
             real, fake = large_logits(rng, 16, dtype), large_logits(rng, 16, dtype)
             cases.append(("(16, 1) %s, half of magnitude 50..1000" % np.dtype(dtype).name, arrays(real, fake)))
-        outcome = compare_loss(ctx, spec, cases, overflow="%s.log-of-sigmoid" % name)
-        if outcome.metric_value > HIDDEN_THRESHOLD:
-            outcome.message = ("the loss saturates at large logits (probabilities clipped, e.g. a cross-entropy "
-                               "on sigmoid outputs?)")
-        return outcome
+        return probed(ctx, spec, lambda: compare_loss(ctx, spec, cases, overflow="%s.log-of-sigmoid" % name),
+                      HIDDEN_THRESHOLD, "logits of magnitude 50..1000 in float32 and float64",
+                      guess="the loss saturates at large logits (probabilities clipped, e.g. a cross-entropy on "
+                            "sigmoid outputs?)")
 
 
 # ------------------------------------------------------------------------------------------ get_solvers

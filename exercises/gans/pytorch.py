@@ -18,7 +18,8 @@ import numpy as np
 
 from exercises.gans.common import IMAGE_DIM, NOISE_DIM, SKELETON_HINT, as_scalar
 from exercises.gans.functions import (HIDDEN_THRESHOLD, LOSSES, NOISE_DRAW, NOISE_FALSE_ALARM, NOISE_KS_THRESHOLD,
-                                      NPZ_NOTE, LossSpec, compare_loss, large_logits, notebook_logits, random_logits)
+                                      NPZ_NOTE, LossSpec, compare_loss, large_logits, notebook_logits, probed,
+                                      random_logits)
 from exercises.gans.models import WEIGHT_SCALE, batch_norm, shape_list
 from exercises.gans.training import SAMPLES, picture
 from exercises.gans.uniformity import ks_distance
@@ -286,6 +287,10 @@ def add_bce_checks(checks: CheckList) -> None:
         return outcome
 
 
+PROBED = {"caller": torch_call, "stable": STABLE, "prefix": "pytorch."}
+"""How the loss probes (``exercises.gans.probes``) call and name things on this track."""
+
+
 def add_loss_checks(checks: CheckList, name: str, points: dict[str, float]) -> None:
     spec = LOSSES[name]
     target = T + name
@@ -303,8 +308,9 @@ def add_loss_checks(checks: CheckList, name: str, points: dict[str, float]) -> N
         inputs = float32(arrays(real, fake))
         ctx.note_inputs(**dict(zip(spec.inputs, inputs)))
         ctx.details["note"] = NPZ_NOTE.replace("gan-checks-tf.npz", "gan-checks-tf.npz (the PyTorch notebook's too)")
-        return compare_loss(ctx, spec, [("(10, 1) float32 inputs (seed %d)" % PUBLIC_SEED, inputs)],
-                            caller=torch_call, stable=STABLE)
+        return probed(ctx, spec, lambda: compare_loss(ctx, spec, [("(10, 1) float32 inputs (seed %d)" % PUBLIC_SEED,
+                                                                     inputs)], caller=torch_call, stable=STABLE),
+                      NOTEBOOK_LOSS_THRESHOLD, "the notebook's (10, 1) float32 inputs", **PROBED)
 
     @checks.add(target + "/hidden", "%s matches the reference on random scores of shapes (N, 1) and (N,), float32 "
                 "and float64" % name, target, points["hidden"], uses=uses, metric="rel_error",
@@ -319,7 +325,8 @@ def add_loss_checks(checks: CheckList, name: str, points: dict[str, float]) -> N
                 real, fake = real.reshape(-1), fake.reshape(-1)
             cases.append(("%s %s" % ("(%d,)" % n if flat else "(%d, 1)" % n, np.dtype(dtype).name),
                           arrays(real, fake)))
-        return compare_loss(ctx, spec, cases, caller=torch_call, stable=STABLE)
+        return probed(ctx, spec, lambda: compare_loss(ctx, spec, cases, caller=torch_call, stable=STABLE),
+                      HIDDEN_THRESHOLD, "the random float32 and float64 inputs listed below", **PROBED)
 
     if not spec.cross_entropy:
         return
@@ -333,12 +340,11 @@ def add_loss_checks(checks: CheckList, name: str, points: dict[str, float]) -> N
         for dtype in (np.float32, np.float64):
             real, fake = large_logits(rng, 16, dtype), large_logits(rng, 16, dtype)
             cases.append(("(16, 1) %s, half of magnitude 50..1000" % np.dtype(dtype).name, arrays(real, fake)))
-        outcome = compare_loss(ctx, spec, cases, overflow="pytorch.%s.log-of-sigmoid" % name, caller=torch_call,
-                               stable=STABLE)
-        if outcome.metric_value > HIDDEN_THRESHOLD:
-            outcome.message = "the loss saturates at large scores (probabilities clipped, e.g. a cross-entropy of " \
-                              "torch.sigmoid outputs?)"
-        return outcome
+        return probed(ctx, spec, lambda: compare_loss(ctx, spec, cases, overflow="pytorch.%s.log-of-sigmoid" % name,
+                                                      caller=torch_call, stable=STABLE),
+                      HIDDEN_THRESHOLD, "scores of magnitude 50..1000 in float32 and float64", **PROBED,
+                      guess="the loss saturates at large scores (probabilities clipped, e.g. a cross-entropy of "
+                            "torch.sigmoid outputs?)")
 
 
 # ------------------------------------------------------------------------------------------ get_optimizer
