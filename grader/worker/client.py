@@ -19,7 +19,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from grader.worker import template
+from grader.worker import spawn, template
 from grader.worker.compat import SHIMS
 from grader.worker.protocol import Channel, ChannelClosed, ChannelTimeout, Handle, ProtocolError
 
@@ -86,7 +86,7 @@ class WorkerProcess:
         from_worker_r, from_worker_w = os.pipe()
         cmd = [*command_prefix, sys.executable, "-I", "-m", "grader.worker.server",
                str(root), package, str(to_worker_r), str(from_worker_w)]
-        self.proc = subprocess.Popen(
+        self.proc = spawn.popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             pass_fds=(to_worker_r, from_worker_w), start_new_session=True, close_fds=True,
             env=env, cwd=str(cwd or root),

@@ -40,6 +40,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from grader.worker import spawn
+
 DISABLE_ENV = "GRADER_WORKER_TEMPLATE"
 """Set to ``0`` to start every worker as a fresh interpreter (to compare, or to rule the templates out)."""
 HOLDER = ["/bin/sh", "-c", "echo ready; exec sleep infinity"]
@@ -307,7 +309,7 @@ class Template:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.home = tempfile.TemporaryDirectory(prefix="grader-template-")
         env = {**self.env, "HOME": self.home.name, "TMPDIR": self.home.name}  # hidden from every worker (/tmp)
-        self.proc = subprocess.Popen(
+        self.proc = spawn.popen(
             [sys.executable, "-I", "-m", "grader.worker.template", str(theirs.fileno()), *self.preload,
              "-" * PADDING], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             pass_fds=(theirs.fileno(),), start_new_session=True, close_fds=True, env=env, cwd="/")
@@ -384,8 +386,8 @@ class Template:
 def _start_holder(argv: Sequence[str], deadline: float) -> tuple[subprocess.Popen, int]:
     """Start a sandbox holding ``HOLDER`` and wait until it is up: ``(bubblewrap's process, the pid out here of
     the sandbox's PID 1)``."""
-    proc = subprocess.Popen([*argv, *HOLDER], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+    proc = spawn.popen([*argv, *HOLDER], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
     try:
         ready = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))[0]
         line = proc.stdout.readline() if ready else b""
