@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_buggy import HERE, make as make_sample  # noqa: E402
+from make_buggy import BUGS, HERE, make as make_sample  # noqa: E402
 
 NV = "net_visualization_tensorflow.py"
 OBJECTIVE = "        objective = score - l2_reg * tf.reduce_sum(X * X)"
@@ -38,36 +38,11 @@ COMBINED: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
 
 RNN = "classifiers/rnn.py"
 LAYERS = "rnn_layers.py"
-DECODE = """        h, _ = affine_forward(features, W_proj, b_proj)
-        c = np.zeros_like(h)
-        word = np.full(N, self._start, dtype=np.int64)
-        for t in range(max_length):
-            x = W_embed[word]
-            if self.cell_type == "rnn":
-                h, _ = rnn_step_forward(x, h, Wx, Wh, b)
-            else:
-                h, c, _ = lstm_step_forward(x, h, c, Wx, Wh, b)
-            scores = h.dot(W_vocab) + b_vocab
-            word = np.argmax(scores, axis=1)
-            captions[:, t] = word
-"""
-PER_IMAGE = """        h0, _ = affine_forward(features, W_proj, b_proj)
-        word = self._start
-        for n in range(N):
-            h = h0[n:n + 1]
-            c = np.zeros_like(h)
-            for t in range(max_length):
-                x = W_embed[[word]]
-                if self.cell_type == "rnn":
-                    h, _ = rnn_step_forward(x, h, Wx, Wh, b)
-                else:
-                    h, c, _ = lstm_step_forward(x, h, c, Wx, Wh, b)
-                scores = h.dot(W_vocab) + b_vocab
-                word = int(np.argmax(scores[0]))
-                captions[n, t] = word
-                if word == self._end:
-                    break
-"""
+[(DECODE, NOT_RESET)] = BUGS["bug_sample_start_not_reset"][2]
+"""The batch decode of the reference's sample, and the catalogued one-image-at-a-time decode that sets the input
+word to <START> once."""
+PER_IMAGE = NOT_RESET + "                if word == self._end:\n                    break\n"
+"""That decode, each caption also stopped at <END> (the real student's code)."""
 """The issue's real code: one image at a time, the input word set to <START> once, each caption stopped at <END>."""
 SCORES = "            scores = h.dot(W_vocab) + b_vocab\n            word = np.argmax(scores, axis=1)\n"
 MASKED = ("            scores = h.dot(W_vocab) + b_vocab\n"

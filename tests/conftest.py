@@ -19,11 +19,16 @@ if str(ROOT) not in sys.path:
 from grader.cli import main  # noqa: E402
 
 
-def load_make_buggy():
-    spec = importlib.util.spec_from_file_location("make_buggy", ROOT / "submissions" / "make_buggy.py")
+def load_sample_maker(name: str = "make_buggy"):
+    """``submissions/<name>.py`` (``make_buggy``, ``make_combined``), loaded as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "submissions" / ("%s.py" % name))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_make_buggy():
+    return load_sample_maker("make_buggy")
 
 
 @pytest.fixture(scope="session")

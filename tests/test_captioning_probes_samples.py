@@ -7,14 +7,13 @@ The sweep: the judging code on the reference's own answers to the probes, over 2
 (the gates) and of the probe model's unused weights (the decode), finds no mistake."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 
 import pytest
 
-from conftest import ROOT, grade, write_submission
+from conftest import ROOT, grade, load_sample_maker, write_submission
 from exercises.captioning import gate_probes
 from exercises.captioning.sample_probes import COLUMNS, FEEDS, NOT_ARGMAX, RESETS, STATES, STOPPED, STOPS, UNKS
 
@@ -55,16 +54,9 @@ probes isolate", may stand where a step function the decode calls is at fault)."
 PROBE_WORDS = MISTAKE_WORDS + ("Your sample is right", "Your lstm_step_forward is right")
 
 
-def load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "submissions" / (name + ".py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    make_combined, make_buggy = load("make_combined"), load("make_buggy")
+    make_combined, make_buggy = load_sample_maker("make_combined"), load_sample_maker("make_buggy")
     root = tmp_path_factory.mktemp("captioning_combos")
     subs = [make_combined.make(name, root) for name in EXPECTED]
     subs += [make_buggy.make(name, root) for name in CATALOGUED]

@@ -5,11 +5,10 @@ than the catalogue's version is named by the catalogue entry; the reference gets
 one grading of sixteen submissions (both tracks)."""
 from __future__ import annotations
 
-import importlib.util
 
 import pytest
 
-from conftest import ROOT, grade, write_submission
+from conftest import ROOT, grade, load_sample_maker, write_submission
 from exercises.gans.probes import words
 from exercises.gans.functions import TF_STABLE
 from exercises.gans.pytorch import STABLE as TORCH_STABLE
@@ -47,9 +46,7 @@ REFERENCE_FILES = ("style_transfer_tensorflow.py", "gan_tf.py", "style_transfer_
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    spec = importlib.util.spec_from_file_location("make_combined", ROOT / "submissions" / "make_combined.py")
-    make_combined = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_combined)
+    make_combined = load_sample_maker("make_combined")
     root = tmp_path_factory.mktemp("combos")
     subs = [make_combined.make(name, root) for name in [*EXPECTED, *CATALOGUED]]
     reference = write_submission(root / "reference", files={

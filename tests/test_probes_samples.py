@@ -3,10 +3,9 @@
 of the check unchanged; the reference gets none. Slow tier: one TensorFlow grading of six submissions."""
 from __future__ import annotations
 
-import importlib.util
 import pytest
 
-from conftest import ROOT, grade, write_submission
+from conftest import ROOT, grade, load_sample_maker, write_submission
 from exercises.vision.probes import L2_TERMS, SCALINGS
 
 pytestmark = pytest.mark.slow
@@ -26,9 +25,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    spec = importlib.util.spec_from_file_location("make_combined", ROOT / "submissions" / "make_combined.py")
-    make_combined = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_combined)
+    make_combined = load_sample_maker("make_combined")
     root = tmp_path_factory.mktemp("combos")
     subs = [make_combined.make(name, root) for name in EXPECTED]
     reference = write_submission(root / "reference",
