@@ -12,6 +12,7 @@ from conftest import ROOT, grade, write_submission
 from grader import hookimpl
 from grader.misconceptions import CannotMatch, MatchingTranscript, Misconception, catalog, distance, value_distance
 from grader.runner import short_message
+from grader.worker import template
 from grader.worker.protocol import Handle
 
 
@@ -77,8 +78,10 @@ def installed_course_module(tmp_path_factory):
     os.chmod(folder / "calls.log", 0o666)  # the wrong implementation counts its calls there
     pth = Path(sysconfig.get_paths()["purelib"]) / "course_mistakes_for_tests.pth"
     pth.write_text(str(folder) + "\n")
+    template.close_all()  # workers start from templates that see it, as a grader started after the install would
     yield folder
     pth.unlink()
+    template.close_all()
 
 
 class CoursePack:

@@ -20,7 +20,9 @@ worker, it forks a *monitor*, which joins the worker's sandbox if it has one, th
 Each worker is a fresh copy of a template that student code never touched, and each has a sandbox of its own,
 torn down with it: nothing survives from one worker (or submission) into the next. Where a template cannot be
 used (the grader is not root, so it cannot join a bubblewrap sandbox; ``GRADER_WORKER_TEMPLATE=0``; a template
-that does not answer), workers are started as fresh interpreters, as before.
+that does not answer), workers are started as fresh interpreters, as before. A template lives as long as the
+grader's process (``grader.worker.spawn``) and sees the packages installed when it started: a pack installed
+later is seen by the next grader process (``close_all`` starts the templates again).
 """
 from __future__ import annotations
 
