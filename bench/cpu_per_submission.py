@@ -1,6 +1,7 @@
 """Benchmark: CPU seconds per submission, cold (the first of a batch) and warm (the ones after it).
 
-    python bench/cpu_per_submission.py [--sample reference] [--count 3] [--only IDS] [--seed N] [--profile FILE]
+    python bench/cpu_per_submission.py [--sample reference] [--count 3] [--track both|tensorflow|pytorch]
+                                        [--only IDS] [--seed N] [--profile FILE]
 
 ``--count`` distinct copies of one sample (a comment makes each copy's files distinct) are graded in one
 ``grader grade`` run with ``--jobs 1``, in this process, through the command line's own code (gradebook,
@@ -28,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from classes import make_class  # noqa: E402
+from classes import TRACKS, make_class  # noqa: E402
 
 from grader import cli  # noqa: E402
 from grader.gradebook import regrade  # noqa: E402
@@ -176,11 +177,14 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=3)
     parser.add_argument("--only", default="")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--track", choices=TRACKS, default="both",
+                        help="what each copy hands in: both tracks as the sample has them (default), or one "
+                        "track, the other track's modules left as the starter's")
     parser.add_argument("--profile", type=Path)
     parser.add_argument("grade_args", nargs="*", help="more options for grader grade (after --)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="grader-bench-cpu-"))
-    make_class(work, args.count, args.sample.split(","))
+    make_class(work, args.count, args.sample.split(","), args.track)
     regrade.BatchProgress = Metered
     profiler = cProfile.Profile() if args.profile else None
     if profiler:
@@ -201,8 +205,8 @@ def main() -> None:
     rows = []
     for before, after in zip(marks, marks[1:]):
         rows.append({k: after[k] - before[k] for k in after})
-    print("%d copies of %s, seed %d, --only %s; load average %s" % (
-        args.count, args.sample, args.seed, args.only or "(all)", " ".join("%.2f" % x for x in os.getloadavg())))
+    print("%d copies of %s (track: %s), seed %d, --only %s; load average %s" % (
+        args.count, args.sample, args.track, args.seed, args.only or "(all)", " ".join("%.2f" % x for x in os.getloadavg())))
     print("%-36s %8s %8s %8s %8s %9s" % ("submission", "wall s", "CPU s", "grader", "student", "reference"))
     names = sorted(p.name for p in (work / "class").iterdir())
     for i, row in enumerate(rows):

@@ -1,6 +1,7 @@
 """Benchmark: a class graded with ``--jobs auto`` and with ``--jobs 1``, in the same benchmark run.
 
-    python bench/jobs.py [--count 100] [--only IDS] [--seed N] [--jobs auto] [--skip-serial] [--work DIR]
+    python bench/jobs.py [--count 100] [--track both|tensorflow|pytorch] [--only IDS] [--seed N] [--jobs auto]
+                         [--skip-serial] [--work DIR]
 
 ``--count`` distinct copies of the samples (reference, skeleton, every bug_*, in turn; a comment makes each
 copy's files distinct) are graded twice by ``grader grade`` as its own process, into fresh output folders
@@ -22,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench")]
 
-from classes import make_class  # noqa: E402
+from classes import TRACKS, make_class  # noqa: E402
 
 
 def grade(folder: Path, out: Path, jobs: str, only: str, seed: int) -> tuple[float, str]:
@@ -41,15 +42,18 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--only", default="", help="restrict the checks (default: the whole assignment)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--track", choices=TRACKS, default="both",
+                        help="what each copy hands in: both tracks as the sample has them (default), or one "
+                        "track, the other track's modules left as the starter's")
     parser.add_argument("--jobs", default="auto", help="the parallel run's --jobs (default auto)")
     parser.add_argument("--skip-serial", action="store_true", help="only the parallel run")
     parser.add_argument("--work", type=Path, help="where the class and outputs go (default: a temporary folder)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="grader-bench-jobs-"))
-    make_class(work, args.count)
+    make_class(work, args.count, track=args.track)
     cores = len(os.sched_getaffinity(0))
-    print("%d submissions (copies of the samples), --only %s, seed %d; %d core(s); load average at start %s" % (
-        args.count, args.only or "(the whole assignment)", args.seed, cores,
+    print("%d submissions (copies of the samples, track: %s), --only %s, seed %d; %d core(s); load average at "
+          "start %s" % (args.count, args.track, args.only or "(the whole assignment)", args.seed, cores,
         " ".join("%.2f" % x for x in os.getloadavg())))
     runs = [args.jobs] + ([] if args.skip_serial else ["1"])
     walls = {}
