@@ -21,8 +21,8 @@ from exercises.vision.images import deprocess, enlarge, load_image, preprocess
 from exercises.vision.loops import find_loops
 from exercises.vision.options import vision_fixtures
 from exercises.vision import style_probes
-from grader.api import (CheckContext, CheckFailure, CheckList, Exercise, Outcome, StudentError, WorkerProblem,
-                        describe, expect_array, hookimpl, images_artifact, rel_error)
+from grader.api import (CheckContext, CheckFailure, CheckList, Exercise, Outcome, StudentError, Undecided,
+                        WorkerProblem, describe, expect_array, hookimpl, images_artifact, rel_error)
 
 EXERCISE_ID = "style_transfer"
 MODULE = "style_transfer_tensorflow"
@@ -396,10 +396,12 @@ def judge_with_own_losses(ctx: CheckContext, model, images: list[np.ndarray], co
                           setting: tuple, harness: str = HARNESS) -> Outcome:
     """Self-check's measure of a run (no reference can measure the student's final image): the student's own
     losses, trusted only where each gives the reference's value (recorded in the bundle) on the start and on
-    the reference's final image; the final loss is then compared with the reference's recorded one."""
+    the reference's final image; the final loss is then compared with the reference's recorded one. Where a
+    loss disagrees, the check is undecided (the losses' own checks fail it; the run is not judged)."""
     mine = expect_array(ctx.student.call(harness + ".style_transfer_losses", model, images, content, targets,
                                          *setting), "your losses", (3, 3))
     recorded = expect_array(np.asarray(ctx.recorded("losses"), dtype=np.float64), "the recorded losses", (2, 3))
+    mine = np.where(zero_parts(setting), 0.0, mine)  # a part weighted 0 is 0 on every image, as the reference's
     ctx.details["losses"] = "\n".join(
         [loss_line(name + ", yours", row) for name, row in zip(IMAGES, mine)]
         + [loss_line(name + ", reference's", row) for name, row in zip(IMAGES, recorded)])
@@ -408,16 +410,26 @@ def judge_with_own_losses(ctx: CheckContext, model, images: list[np.ndarray], co
     if off.any():
         row, part = min(zip(*np.nonzero(off)), key=lambda rp: (-rp[0], rp[1]))  # the final image first
         culprits = [PARTS[k] for k in range(3) if off[:, k].any()]
-        raise CheckFailure("self-check cannot measure your final image with your losses: on the %s your %s gives "
+        raise Undecided("self-check cannot measure your final image with your losses: on the %s your %s gives "
                            "%.6g where the reference's gives %.6g (recorded in the answer bundle). Fix %s first (its "
                            "notebook and hidden checks say how); the instructor's grading measures your final image "
                            "with the reference's losses" % (IMAGES[row], PARTS[part].split()[0], mine[row, part],
                                                             recorded[row, part], " and ".join(culprits)))
     yours, reference, start = float(mine[2].sum()), float(recorded[1].sum()), float(recorded[0].sum())
+    zero = [PARTS[k].split()[0] for k in np.flatnonzero(zero_parts(setting))]
     return Outcome(yours / reference - 1, "the loss of your final image is %.6g, the reference's %.6g (start %.6g) "
                    "(self-check: measured with your own losses, which give the reference's values on the start and "
-                   "on the reference's final image; the instructor's grading measures it with the reference's losses)"
-                   % (yours, reference, start))
+                   "on the reference's final image%s; the instructor's grading measures it with the reference's "
+                   "losses)" % (yours, reference, start, ", %s taken as 0: its weights are 0" % " and ".join(zero)
+                                if zero else ""))
+
+
+def zero_parts(setting: tuple) -> np.ndarray:
+    """Which of (content, style, tv) the run's weights make 0 on every image (feature inversion: every style
+    weight 0): self-check takes them as 0, not from the student's function, whose other mistakes (a Gram
+    matrix, weights ignored) do not touch this run for the instructor either."""
+    _, content_weight, _, style_weights, tv_weight = setting
+    return np.array([content_weight == 0, all(w == 0 for w in style_weights), tv_weight == 0])
 
 
 @checks.add(MODULE + "/style-transfer", "a short style-transfer run (the notebook's loop and Adam settings) with "

@@ -16,7 +16,7 @@ from typing import Iterator
 
 from grader import hookimpl
 from grader.assignment import Assignment, Runtime
-from grader.checks import PUBLIC_SEED, Check, CheckContext, CheckFailure, CheckList, Exercise, Outcome
+from grader.checks import PUBLIC_SEED, Check, CheckContext, CheckFailure, CheckList, Exercise, Outcome, Undecided
 from grader.compare import (compare_outputs, describe, dtype_threshold, expect_array, expect_tuple, index_text,
                             rel_error, worst_mismatch)
 from grader.config import GradingConfig
@@ -51,8 +51,9 @@ def reference_worker(config: GradingConfig, runtime: str, label: str, timeout_s:
 
 __all__ = [
     "Assignment", "Check", "CheckContext", "CheckFailure", "CheckList", "Exercise", "Executor", "GradingConfig",
-    "Handle", "Limits", "Misconception", "Outcome", "PUBLIC_SEED", "Runtime", "StudentError", "UsageError",
-    "WorkerProblem", "compare_outputs", "describe", "dtype_threshold", "expect_array", "expect_tuple", "grid",
+    "Handle", "Limits", "Misconception", "Outcome", "PUBLIC_SEED", "Runtime", "StudentError", "Undecided",
+    "UsageError", "WorkerProblem", "compare_outputs", "describe", "dtype_threshold", "expect_array", "expect_tuple",
+    "grid",
     "hookimpl", "images_artifact", "index_text", "numeric_gradient", "numeric_param_gradient", "reference_worker",
     "rel_error", "worst_mismatch", "RubricItem", "WrittenQuestion",
 ]

@@ -11,6 +11,7 @@ import numpy as np
 
 from grader.bundle import RecordingExecutor, ReplayExecutor
 from grader.config import GradingConfig
+from grader.model import UNDECIDED
 from grader.worker.client import Executor
 
 PUBLIC_SEED = 231
@@ -36,6 +37,20 @@ class CheckFailure(Exception):
         """The student's code returned nothing (None, an empty model) where a value was due, as an untouched
         TODO does: no catalogued wrong implementation can give that answer (each returns a value), so diagnosis
         runs none of them on this check."""
+        self.details = details
+
+
+class Undecided(Exception):
+    """Raised by a check that cannot decide here: self-check, without the reference, cannot measure what the
+    student's code produced (its own measure disagrees with the reference's on recorded values). The check is
+    neither passed nor failed: status "skipped", no points either way, and the message says why. Never raised
+    in the instructor's grading, which always decides."""
+
+    PREFIX = UNDECIDED
+
+    def __init__(self, message: str, **details: Any):
+        super().__init__(message)
+        self.message = message
         self.details = details
 
 

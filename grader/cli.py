@@ -28,6 +28,7 @@ from grader.assignment import Assignment
 from grader.session import INSTRUCTOR_ONLY, answers_for, collect_assignment, collect_exercises, grade_all, make_bundle
 from grader.submission import UsageError, discover
 from grader.terminal import print_check_summary, print_exercise_list
+from grader.model import settled
 from grader.written.commands import add_commands as add_written_commands, check_course, run as run_written_command
 
 SIMILARITY = importlib.util.find_spec("grader.similarity") is not None
@@ -394,7 +395,7 @@ def _check(pm, args, assignment: Assignment) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not pm.hook.grader_export(report=report, kind=kind, path=path):
                 raise UsageError("no plugin writes %s (is the built-in writer turned off?)" % kind)
-    return 0 if all(c.status in ("passed", "skipped") for c in report.checks) else 1
+    return 0 if all(settled(c) for c in report.checks) else 1  # an undecided check is not settled
 
 
 if __name__ == "__main__":

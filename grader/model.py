@@ -9,6 +9,21 @@ REPORT_SCHEMA = "grader.report/1"
 
 STATUSES = ("passed", "failed", "error", "timeout", "skipped")
 FUNCTION_STATUSES = ("passed", "failed", "error", "timeout", "inconclusive", "skipped")
+UNDECIDED = "undecided in self-check: "
+"""How the message of a check self-check could not decide starts (status ``skipped``; ``grader.api.Undecided``)."""
+
+
+def undecided(check) -> bool:
+    """Self-check could not decide ``check`` (a ``CheckResult`` or its JSON): neither passed nor failed, and
+    not settled either, unlike an instructor-only check skipped by design."""
+    status, message = (check["status"], check["message"]) if isinstance(check, dict) else (check.status, check.message)
+    return status == "skipped" and message.startswith(UNDECIDED)
+
+
+def settled(check) -> bool:
+    """Nothing to do about ``check``: it passed, or it was skipped by design (instructor-only)."""
+    status = check["status"] if isinstance(check, dict) else check.status
+    return status == "passed" or (status == "skipped" and not undecided(check))
 
 
 @dataclass

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from html import escape
 
-from grader.model import CheckResult, Report
-from grader.terminal import MARKS, detail_lines, metric_text
+from grader.model import CheckResult, Report, settled
+from grader.terminal import detail_lines, mark, metric_text, skipped_note
 
 COLOURS = {"passed": "#1a7f37", "skipped": "#6e7781"}
 FAILING_COLOUR = "#cf222e"
@@ -22,15 +22,13 @@ class CheckResults:
 
     @property
     def passed(self) -> bool:
-        return all(c.status in ("passed", "skipped") for c in self.report.checks)
+        return all(settled(c) for c in self.report.checks)
 
     def headline(self) -> str:
         ran = [c for c in self.report.checks if c.status != "skipped"]
         good = sum(c.status == "passed" for c in ran)
-        skipped = len(self.report.checks) - len(ran)
         return "%s: %d of %d check(s) pass, %g / %g points%s" % (
-            self.name, good, len(ran), self.report.score, self.report.max_score,
-            " (%d instructor-only skipped)" % skipped if skipped else "")
+            self.name, good, len(ran), self.report.score, self.report.max_score, skipped_note(self.report))
 
     def footer(self) -> str:
         release = self.report.grader.release
@@ -42,8 +40,8 @@ class CheckResults:
         for problem in self.report.problems:
             lines.append("  ! %s" % problem)
         for c in self.report.checks:
-            lines.append("  %-7s %s" % (MARKS.get(c.status, c.status), c.id))
-            if c.status not in ("passed", "skipped"):
+            lines.append("  %-7s %s" % (mark(c), c.id))
+            if not settled(c):
                 lines += ["          %s" % line for line in c.message.splitlines()[:4]
                           + ([metric_text(c)] if metric_text(c) else []) + detail_lines(c)]
         lines.append(self.footer())
@@ -73,11 +71,11 @@ def _row(c: CheckResult) -> str:
     if c.metric is not None and c.metric.value is not None:
         metric = "%s %.3g (%s %.3g)" % (escape(c.metric.name), c.metric.value,
                                          "&le;" if c.status == "passed" else "limit", c.metric.threshold)
-    lines = detail_lines(c) if c.status not in ("passed", "skipped") else []
+    lines = detail_lines(c) if not settled(c) else []
     details = ("<details><summary>details</summary><pre style='white-space:pre-wrap'>%s</pre></details>"
                % escape("\n".join(lines)) if lines else "")
     return ("<tr style='border-top:1px solid #d0d7de'><td style='color:%s;font-weight:bold;vertical-align:top'>%s</td>"
             "<td style='vertical-align:top'><code>%s</code></td>"
             "<td style='text-align:left;vertical-align:top'>%s%s</td>"
             "<td style='vertical-align:top'>%s</td></tr>"
-            % (colour, MARKS.get(c.status, c.status), escape(c.id), escape(c.message), details, metric))
+            % (colour, mark(c), escape(c.id), escape(c.message), details, metric))

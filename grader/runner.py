@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Collection
 
 from grader import __version__, tracks
-from grader.checks import Check, CheckContext, CheckFailure, Exercise
+from grader.checks import Check, CheckContext, CheckFailure, Exercise, Undecided
 from grader.config import GradingConfig
 from grader.model import CheckResult, GraderInfo, Metric, Report, SubmissionInfo
 from grader.budget import SubmissionClock
@@ -500,6 +500,9 @@ def _evaluate(ctx: CheckContext, timeout: float, quiet: bool) -> Evaluation:
         ctx.details.update(failure.details)
         return Evaluation("failed", failure.message, failure.metric_value, failure.blame, failure.diagnosis,
                           unimplemented=failure.unimplemented)
+    except Undecided as undecided:
+        ctx.details.update(undecided.details)
+        return Evaluation("skipped", Undecided.PREFIX + undecided.message)
     except NotInBundle as exc:
         return Evaluation("skipped", str(exc))
     except WorkerTimeout as exc:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from grader.checks import Exercise
 from grader.localization import display_name
-from grader.model import CheckResult, Report
+from grader.model import CheckResult, Report, settled, undecided
 
 MARKS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT", "skipped": "SKIP"}
 SHOWN_DETAILS = ("expected", "got", "worst entries", "inputs")
@@ -64,11 +64,21 @@ def print_check_summary(report: Report, source: str = "") -> None:
         track = " (%s track%s)" % (ex.track, "" if ex.counted else ", not counted") if ex.track else ""
         print("\n%s  %s: %g / %g%s" % (ex.id, ex.title, ex.score, ex.max_score, track))
         for c in (c for c in report.checks if c.exercise == ex.id):
-            print("  %-7s %-60s %5g/%g" % (MARKS.get(c.status, c.status), c.id, c.score, c.max_score))
-            if c.status in ("passed", "skipped"):
+            print("  %-7s %-60s %5g/%g" % (mark(c), c.id, c.score, c.max_score))
+            if settled(c):
                 continue
             for line in c.message.splitlines()[:4] + ([metric_text(c)] if metric_text(c) else []) + detail_lines(c):
                 print("          %s" % line)
-    skipped = sum(c.status == "skipped" for c in report.checks)
-    print("\ntotal: %g / %g%s" % (report.score, report.max_score,
-                                  " (%d instructor-only check(s) skipped)" % skipped if skipped else ""))
+    print("\ntotal: %g / %g%s" % (report.score, report.max_score, skipped_note(report)))
+
+
+def mark(c: CheckResult) -> str:
+    return "UNDECIDED" if undecided(c) else MARKS.get(c.status, c.status)
+
+
+def skipped_note(report: Report) -> str:
+    """" (2 undecided, 1 instructor-only check(s) skipped)", or "" when nothing was skipped."""
+    open_ = sum(undecided(c) for c in report.checks)
+    by_design = sum(c.status == "skipped" for c in report.checks) - open_
+    parts = (["%d undecided" % open_] if open_ else []) + (["%d instructor-only" % by_design] if by_design else [])
+    return " (%s check(s) skipped)" % ", ".join(parts) if parts else ""

@@ -14,8 +14,8 @@ import numpy as np
 from exercises.captioning.adam import adam
 from exercises.captioning import sample_probes
 from exercises.captioning.data import sample_minibatch, subsample_distinct_images
-from grader.api import (PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Outcome, WorkerProblem, compare_outputs,
-                        describe, expect_array, expect_tuple, numeric_param_gradient)
+from grader.api import (PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Outcome, Undecided, WorkerProblem,
+                        compare_outputs, describe, expect_array, expect_tuple, numeric_param_gradient)
 
 MODEL = "classifiers.rnn.CaptioningRNN"
 MODULES = ("rnn_layers", "classifiers.rnn")
@@ -342,6 +342,9 @@ def run_overfit(ctx: CheckContext, cell_type: str, threshold: float) -> Outcome:
     everything = small["train_features"][small["train_image_idxs"]], small["train_captions"]
     ctx.record("initial loss", lambda: float(run_loss(ctx.reference, build_model(
         ctx.reference, vocab, D, W, H, cell_type, initial, dtype=np.float32), *everything, shapes)[0]))
+    ctx.record("loss at a random point", lambda: float(run_loss(ctx.reference, build_model(
+        ctx.reference, vocab, D, W, H, cell_type, random_point(ctx, shapes), dtype=np.float32), *everything,
+        shapes)[0]))
     model = build_model(ctx.student, vocab, D, W, H, cell_type, params, dtype=np.float32)
     per_epoch = max(OVERFIT["max_train"] // OVERFIT["batch_size"], 1)
     history: list[float] = []
@@ -404,6 +407,12 @@ def train(executor, model, params: dict, batches: list, setup: dict, per_epoch: 
     return params
 
 
+def random_point(ctx: CheckContext, shapes: dict) -> dict:
+    """Weights with nonzero biases where self-check compares the student's loss with the reference's: drawn
+    from the check's seed (the same at bundle making and in self-check), apart from the run's own draws."""
+    return draw_params(np.random.RandomState(ctx.seed + 1), shapes, dtype=np.float32, biases=True)
+
+
 def reference_final_loss(ctx: CheckContext, setup: tuple, initial: dict, batches: list, train_setup: dict,
                          per_epoch: int, everything: tuple) -> float:
     """The reference's own overfit run on the same minibatches from the same weights, measured like the
@@ -419,27 +428,32 @@ def reference_final_loss(ctx: CheckContext, setup: tuple, initial: dict, batches
 def own_final_loss(ctx: CheckContext, setup: tuple, initial: dict, trained: dict, everything: tuple,
                    reported: str, threshold: float) -> Outcome:
     """Self-check's measure of the trained weights: the student's own loss on all the captions, trusted only
-    where it gives the reference's loss (recorded in the bundle) on the untrained weights."""
+    where it gives the reference's loss (recorded in the bundle) on the untrained weights and on a random point
+    with nonzero biases (the untrained weights' biases are zero: a loss that drops a bias agrees there, then
+    measures trained weights kinder than the reference would). Where it disagrees, the check is undecided."""
     vocab, D, W, H, cell_type, shapes = setup
     own = ("%s.loss[%s]" % (MODEL, cell_type),)
     model = build_model(ctx.student, vocab, D, W, H, cell_type, initial, dtype=np.float32)
     start = float(run_loss(ctx.student, model, *everything, shapes, own)[0])
-    want = float(ctx.recorded("initial loss"))
+    ctx.student.set_items(model, "params", random_point(ctx, shapes))
+    point = float(run_loss(ctx.student, model, *everything, shapes, own)[0])
+    want, want_point = float(ctx.recorded("initial loss")), float(ctx.recorded("loss at a random point"))
     ctx.student.set_items(model, "params", trained)
     final = float(run_loss(ctx.student, model, *everything, shapes, own)[0])
-    ctx.details["got"] = (reported + "loss of the untrained weights on all %d captions: %.7g with your loss, %.7g "
-                          "with the reference's (recorded in the answer bundle)\nloss of the trained weights on all "
-                          "%d captions, measured with your loss: %.4f"
-                          % (OVERFIT["max_train"], start, want, OVERFIT["max_train"], final))
-    disagreement = abs(start - want) / max(abs(want), 1e-12)
-    if not disagreement <= OWN_LOSS_AGREEMENT:
-        raise CheckFailure("self-check cannot measure the trained weights with your loss: on the untrained weights "
-                           "it gives %.7g where the reference's gives %.7g (recorded in the answer bundle). Fix loss "
-                           "first (its notebook and hidden checks say how); the instructor's grading measures the "
-                           "trained weights with the reference's loss" % (start, want))
+    ctx.details["got"] = (reported + "loss on all %d captions with your loss and with the reference's (recorded in "
+                          "the answer bundle): untrained weights %.7g and %.7g, a random point with nonzero biases "
+                          "%.7g and %.7g\nloss of the trained weights on all %d captions, measured with your loss: "
+                          "%.4f" % (OVERFIT["max_train"], start, want, point, want_point, OVERFIT["max_train"], final))
+    for name, mine, theirs in (("the untrained weights", start, want),
+                               ("a random point with nonzero biases", point, want_point)):
+        if not abs(mine - theirs) <= OWN_LOSS_AGREEMENT * max(abs(theirs), 1e-12):
+            raise Undecided("self-check cannot measure the trained weights with your loss: on %s it gives %.7g "
+                            "where the reference's gives %.7g (recorded in the answer bundle). Fix loss first "
+                            "(its notebook and hidden checks say how); the instructor's grading measures the "
+                            "trained weights with the reference's loss" % (name, mine, theirs))
     own = float(ctx.recorded("reference final loss"))
     return Outcome(final, "final loss %.4f (self-check: measured with your own loss, which gives the reference's "
-                   "on the untrained weights; the instructor's grading measures it with the reference's loss; the "
-                   "reference's own run: %.4f, recorded in the answer bundle)" % (final, own),
+                   "on the untrained weights and on a random point; the instructor's grading measures it with the "
+                   "reference's loss; the reference's own run: %.4f, recorded in the answer bundle)" % (final, own),
                    threshold=overfit_threshold(threshold, own))
 

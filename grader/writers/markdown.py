@@ -5,7 +5,7 @@ from pathlib import Path
 
 from grader import hookimpl
 from grader.localization import display_name
-from grader.model import Report
+from grader.model import Report, settled, undecided
 
 
 def markdown_summary(report: Report) -> str:
@@ -19,14 +19,14 @@ def markdown_summary(report: Report) -> str:
         out += ["", "| | function | why |", "|---|---|---|"]
         out += ["| %s | `%s` | %s |" % (v.status, display_name(name), v.blame.replace("|", "\\|")[:300])
                 for name, v in wrong]
-    bad = [c for c in report.checks if c.status not in ("passed", "skipped")]
+    bad = [c for c in report.checks if not settled(c)]
     if bad:
         out += ["", "| | check | message |", "|---|---|---|"]
-        out += ["| %s | `%s` | %s |" % (icon.get(c.status, c.status), c.id,
+        out += ["| %s | `%s` | %s |" % ("❔" if undecided(c) else icon.get(c.status, c.status), c.id,
                                         c.message.replace("|", "\\|").replace("\n", " ")[:300]) for c in bad]
     else:
         out += ["", "All checks pass."]
-    skipped = [c.id for c in report.checks if c.status == "skipped"]
+    skipped = [c.id for c in report.checks if c.status == "skipped" and not undecided(c)]
     if skipped:
         out += ["", "Instructor-only (skipped): %s" % ", ".join("`%s`" % i for i in skipped)]
     return "\n".join(out) + "\n"
