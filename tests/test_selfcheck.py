@@ -277,7 +277,7 @@ whose mistakes they can show."""
 @pytest.mark.sweep
 def test_self_check_never_passes_a_run_the_instructor_fails_on_any_sample(tmp_path):
     """Every bundled sample (catalogued and combined mistakes), the runs of the file it edits: self-check gives
-    the instructor's verdict or is undecided, never passed where the instructor fails (about 15 min on 2 cores:
+    the instructor's verdict or is undecided, never passed where the instructor fails (about 21 min on 2 cores:
     ``-m sweep``)."""
     make_buggy, make_combined = load_sample_maker(), load_sample_maker("make_combined")
     edited = {**{name: path for name, (path, *_) in make_buggy.BUGS.items()},
