@@ -243,7 +243,7 @@ def add_step_check(kind: str, points: float) -> None:
         flipped = scaled_error(got, wrong_l2, want - X) < STEP_THRESHOLD
         message = "max |yours - reference| / max |reference step| = %.2e" % err
         if err > STEP_THRESHOLD and not flipped:  # probes (#18): which ingredients are wrong, all of them
-            message = probe_step(ctx, kind, X, y, got, l2_reg, lr) + message
+            message = ctx.probe(lambda: probe_step(ctx, kind, X, y, got, l2_reg, lr)) + message
         return Outcome(err, message, diagnosis="class_visualization_update_step.l2-sign" if flipped else "")
 
 

@@ -83,6 +83,21 @@ class CheckContext:
     fixtures: dict[str, Any]
     details: dict[str, Any] = field(default_factory=dict)
     artifacts: list[dict[str, Any]] = field(default_factory=list)
+    probing: bool = True
+    """False in the grader's reruns of a check (localization's swaps, the catalogue's matching), whose messages
+    nobody reads: ``probe`` then runs nothing."""
+
+    def probe(self, run: Callable[[], Any], default: Any = "") -> Any:
+        """``run()``: probes (#18), extra requests to the student's worker that only add words to a failing
+        check's message; ``default`` in a rerun. Their answers stay out of the transcript the catalogue's
+        mistakes are matched against, as the reruns make none."""
+        if not self.probing:
+            return default
+        kept, self.student.transcript = self.student.transcript, None
+        try:
+            return run()
+        finally:
+            self.student.transcript = kept
 
     @property
     def seed(self) -> int:

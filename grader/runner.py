@@ -289,7 +289,7 @@ class Grader:
             {substitution_path(misconception.function): misconception.implementation} if misconception else None)
         executor.transcript = matching = MatchingTranscript(student, tolerance)
         ctx = CheckContext(check, self.config, executor, self.reference(exercise.runtime),
-                           self.fixtures.get(exercise.id, {}))
+                           self.fixtures.get(exercise.id, {}), probing=False)
         try:
             outcome = evaluate(ctx, min(timeout, self.config.timeout_s * check.timeout_factor), quiet=True)
             transcript = executor.transcript
@@ -600,7 +600,7 @@ class Rerunner:
         executor.substitution = {substitution_path(f): "reference" if f in swapped else "student"
                                  for f in involved(check)}
         ctx = CheckContext(check, self.grader.config, executor, self.grader.reference(runtime),
-                           self.grader.fixtures.get(exercise.id, {}))
+                           self.grader.fixtures.get(exercise.id, {}), probing=False)
         try:
             outcome = evaluate(ctx, min(self.grader.config.timeout_s * check.timeout_factor, left), quiet=True)
             cut = OUTPUT_CUT in "".join(executor.stdout)

@@ -47,3 +47,24 @@ def test_an_unknown_l2_term_and_a_wrong_score_are_said_so():
     X, ref0, stu0, _ = answers(1, "raw", "right")
     assert "none of the usual mistakes" in judge(X, ref0, stu0, X + (ref0 - X) - 7 * L2 * X, L2, LR).message
     assert "neither learning_rate" in judge(X, ref0, X + 3 * (ref0 - X), X, L2, LR).message
+
+
+def test_probes_run_only_in_the_checks_own_run_and_stay_out_of_the_transcript(tmp_path):
+    from grader.checks import Check, CheckContext
+    from grader.config import GradingConfig
+    from grader.worker.client import Executor
+
+    student = Executor(tmp_path, "the student", "cs231n")  # never started: nothing asked of it
+    check = Check("x/notebook", "", ("f",), 1.0, lambda ctx: None, ("m",))
+    student.transcript = [("ok", 1)]
+    seen = []
+
+    def probe():
+        seen.append(student.transcript)
+        return "Your f has two mistakes. "
+
+    ctx = CheckContext(check, GradingConfig(seed=1), student, student, {})
+    assert ctx.probe(probe) == "Your f has two mistakes. " and seen == [None]  # not recorded while probing
+    assert student.transcript == [("ok", 1)]  # and recorded again after
+    rerun = CheckContext(check, GradingConfig(seed=1), student, student, {}, probing=False)
+    assert rerun.probe(probe) == "" and rerun.probe(probe, None) is None and len(seen) == 1
