@@ -401,7 +401,8 @@ def judge_with_own_losses(ctx: CheckContext, model, images: list[np.ndarray], co
     mine = expect_array(ctx.student.call(harness + ".style_transfer_losses", model, images, content, targets,
                                          *setting), "your losses", (3, 3))
     recorded = expect_array(np.asarray(ctx.recorded("losses"), dtype=np.float64), "the recorded losses", (2, 3))
-    mine = np.where(zero_parts(setting), 0.0, mine)  # a part weighted 0 is 0 on every image, as the reference's
+    zero = zero_parts(setting)
+    mine = np.where(zero, 0.0, mine)  # a part weighted 0 is 0 on every image, as the reference's
     ctx.details["losses"] = "\n".join(
         [loss_line(name + ", yours", row) for name, row in zip(IMAGES, mine)]
         + [loss_line(name + ", reference's", row) for name, row in zip(IMAGES, recorded)])
@@ -411,12 +412,12 @@ def judge_with_own_losses(ctx: CheckContext, model, images: list[np.ndarray], co
         row, part = min(zip(*np.nonzero(off)), key=lambda rp: (-rp[0], rp[1]))  # the final image first
         culprits = [PARTS[k] for k in range(3) if off[:, k].any()]
         raise Undecided("self-check cannot measure your final image with your losses: on the %s your %s gives "
-                           "%.6g where the reference's gives %.6g (recorded in the answer bundle). Fix %s first (its "
-                           "notebook and hidden checks say how); the instructor's grading measures your final image "
-                           "with the reference's losses" % (IMAGES[row], PARTS[part].split()[0], mine[row, part],
-                                                            recorded[row, part], " and ".join(culprits)))
+                        "%.6g where the reference's gives %.6g (recorded in the answer bundle). Fix %s first (its "
+                        "notebook and hidden checks say how); the instructor's grading measures your final image "
+                        "with the reference's losses" % (IMAGES[row], PARTS[part].split()[0], mine[row, part],
+                                                         recorded[row, part], " and ".join(culprits)))
     yours, reference, start = float(mine[2].sum()), float(recorded[1].sum()), float(recorded[0].sum())
-    zero = [PARTS[k].split()[0] for k in np.flatnonzero(zero_parts(setting))]
+    zero = [PARTS[k].split()[0] for k in np.flatnonzero(zero)]
     return Outcome(yours / reference - 1, "the loss of your final image is %.6g, the reference's %.6g (start %.6g) "
                    "(self-check: measured with your own losses, which give the reference's values on the start and "
                    "on the reference's final image%s; the instructor's grading measures it with the reference's "

@@ -53,7 +53,6 @@ __all__ = [
     "Assignment", "Check", "CheckContext", "CheckFailure", "CheckList", "Exercise", "Executor", "GradingConfig",
     "Handle", "Limits", "Misconception", "Outcome", "PUBLIC_SEED", "Runtime", "StudentError", "Undecided",
     "UsageError", "WorkerProblem", "compare_outputs", "describe", "dtype_threshold", "expect_array", "expect_tuple",
-    "grid",
-    "hookimpl", "images_artifact", "index_text", "numeric_gradient", "numeric_param_gradient", "reference_worker",
+    "grid", "hookimpl", "images_artifact", "index_text", "numeric_gradient", "numeric_param_gradient", "reference_worker",
     "rel_error", "worst_mismatch", "RubricItem", "WrittenQuestion",
 ]

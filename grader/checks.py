@@ -11,7 +11,6 @@ import numpy as np
 
 from grader.bundle import RecordingExecutor, ReplayExecutor
 from grader.config import GradingConfig
-from grader.model import UNDECIDED
 from grader.worker.client import Executor
 
 PUBLIC_SEED = 231
@@ -44,9 +43,8 @@ class Undecided(Exception):
     """Raised by a check that cannot decide here: self-check, without the reference, cannot measure what the
     student's code produced (its own measure disagrees with the reference's on recorded values). The check is
     neither passed nor failed: status "skipped", no points either way, and the message says why. Never raised
-    in the instructor's grading, which always decides."""
-
-    PREFIX = UNDECIDED
+    in the instructor's grading, which always decides (the runner puts ``grader.model.UNDECIDED`` before the
+    message)."""
 
     def __init__(self, message: str, **details: Any):
         super().__init__(message)

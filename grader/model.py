@@ -13,17 +13,15 @@ UNDECIDED = "undecided in self-check: "
 """How the message of a check self-check could not decide starts (status ``skipped``; ``grader.api.Undecided``)."""
 
 
-def undecided(check) -> bool:
-    """Self-check could not decide ``check`` (a ``CheckResult`` or its JSON): neither passed nor failed, and
-    not settled either, unlike an instructor-only check skipped by design."""
-    status, message = (check["status"], check["message"]) if isinstance(check, dict) else (check.status, check.message)
-    return status == "skipped" and message.startswith(UNDECIDED)
+def undecided(check: CheckResult) -> bool:
+    """Self-check could not decide ``check``: neither passed nor failed, and not settled either, unlike an
+    instructor-only check skipped by design."""
+    return check.status == "skipped" and check.message.startswith(UNDECIDED)
 
 
-def settled(check) -> bool:
+def settled(check: CheckResult) -> bool:
     """Nothing to do about ``check``: it passed, or it was skipped by design (instructor-only)."""
-    status = check["status"] if isinstance(check, dict) else check.status
-    return status == "passed" or (status == "skipped" and not undecided(check))
+    return check.status == "passed" or (check.status == "skipped" and not undecided(check))
 
 
 @dataclass

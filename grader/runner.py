@@ -20,7 +20,7 @@ from typing import Any, Callable, Collection
 from grader import __version__, tracks
 from grader.checks import Check, CheckContext, CheckFailure, Exercise, Undecided
 from grader.config import GradingConfig
-from grader.model import CheckResult, GraderInfo, Metric, Report, SubmissionInfo
+from grader.model import UNDECIDED, CheckResult, GraderInfo, Metric, Report, SubmissionInfo
 from grader.budget import SubmissionClock
 from grader.bundle import NotInBundle
 from grader.diagnosis import Diagnoser, Evidence
@@ -502,7 +502,7 @@ def _evaluate(ctx: CheckContext, timeout: float, quiet: bool) -> Evaluation:
                           unimplemented=failure.unimplemented)
     except Undecided as undecided:
         ctx.details.update(undecided.details)
-        return Evaluation("skipped", Undecided.PREFIX + undecided.message)
+        return Evaluation("skipped", UNDECIDED + undecided.message)
     except NotInBundle as exc:
         return Evaluation("skipped", str(exc))
     except WorkerTimeout as exc:
