@@ -207,7 +207,8 @@ def test_sample_minibatch_follows_sample_coco_minibatch(data, split):
 
 
 def test_the_graders_adam_steps_as_the_provided_optim_adam():
-    """The overfit runs' Adam (run in the grader, no reference import) is the provided module's update."""
+    """The grader's Adam (for an overfit run the grader drives itself: ``model_checks.grader_train``) is the
+    provided module's update, which the harness applies in the worker."""
     from exercises.captioning.adam import adam
     from reference.cs231n.optim import adam as provided
 

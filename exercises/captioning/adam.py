@@ -1,6 +1,7 @@
-"""The Adam step the grader applies in the overfit runs, in its own process (the student's code only
-computes the loss and gradients): the update of the course's provided ``optim.adam``, so that the runs train
-as the notebook's solver does, without importing the reference package (a student's self-check has none)."""
+"""The Adam step the grader applies, in its own process, in an overfit run it drives itself (where the worker's
+solver loop left a step to it: ``model_checks.grader_train``): the update of the course's provided ``optim.adam``,
+so that the run trains as the notebook's solver does, without importing the reference package (a student's
+self-check has none)."""
 from __future__ import annotations
 
 import numpy as np

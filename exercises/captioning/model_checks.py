@@ -2,8 +2,9 @@
 inputs, contract), ``sample`` (contract, greedy decode) and the overfit run.
 
 The grader decides every parameter value (it sets ``model.params`` itself), so student and reference
-models are compared on identical weights, and the overfit run is driven by the grader: it samples the
-minibatches, applies Adam with the project's own ``optim.adam`` and asks the reference for the final loss
+models are compared on identical weights. The grader decides the overfit run too: it samples the minibatches
+and the starting weights, the solver loop (the provided ``optim.adam`` on the model's gradients) runs in the
+model's own worker (``cs231n/captioning_harness.py``, one request), and the reference measures the final loss
 (in a student's self-check, where no reference can measure the trained weights, the student's own loss does,
 once it agrees with the loss the reference recorded for the untrained weights).
 """
@@ -18,6 +19,7 @@ from grader.api import (PUBLIC_SEED, CheckContext, CheckFailure, CheckList, Outc
                         compare_outputs, describe, expect_array, expect_tuple, numeric_param_gradient)
 
 MODEL = "classifiers.rnn.CaptioningRNN"
+HARNESS = "captioning_harness"
 MODULES = ("rnn_layers", "classifiers.rnn")
 PARAM_KEYS = ("W_embed", "W_proj", "b_proj", "Wx", "Wh", "b", "W_vocab", "b_vocab")
 TOY_VOCAB = {"<NULL>": 0, "cat": 2, "dog": 3}
@@ -327,7 +329,7 @@ def probe_sample(ctx: CheckContext, cell_type: str, want: np.ndarray, got: np.nd
 
 
 def run_overfit(ctx: CheckContext, cell_type: str, threshold: float) -> Outcome:
-    """The notebook's overfit run with a grader-driven solver; the reference measures the final loss (in
+    """The notebook's overfit run on the grader's minibatches; the reference measures the final loss (in
     self-check, the student's own loss: see ``own_final_loss``)."""
     data = ctx.fixtures["data"]
     rs = np.random.RandomState(ctx.seed)
@@ -389,13 +391,38 @@ def overfit_threshold(notebook: float, reference_final: float) -> float:
 
 def train(executor, model, params: dict, batches: list, setup: dict, per_epoch: int, shapes: dict,
           blame: tuple[str, ...] = (), history: list[float] | None = None) -> dict:
-    """The notebook's solver loop, driven by the grader: ``executor``'s loss and gradients on each minibatch, the
-    project's Adam with the learning rate decayed per epoch; returns the trained parameters."""
+    """The notebook's solver loop on ``executor``'s model: run in its worker by ``cs231n/captioning_harness.py``
+    (one request); returns the trained parameters. Where the harness stops at a step whose answer the grader does
+    not take, that step is asked again here, whose validation says what is wrong with it; should it pass here
+    (code that answers otherwise the second time), the grader drives the whole run itself (``grader_train``)."""
+    answer = executor.call(HARNESS + ".overfit", model, params, [list(b) for b in batches],
+                           setup["learning_rate"], setup["lr_decay"], per_epoch)
+    if not (isinstance(answer, dict) and isinstance(answer.get("params"), dict)
+            and isinstance(answer.get("losses"), list)):
+        raise CheckFailure("the overfit run's solver loop returned %s: was cs231n/captioning_harness.py or "
+                           "cs231n/optim.py changed?" % describe(answer))
+    trained = {k: expect_array(answer["params"].get(k), "the trained %s" % k, shapes[k], finite=False)
+               for k in shapes}
+    if history is not None:
+        history.extend(float(loss) for loss in answer["losses"])
+    stopped = answer.get("stopped")
+    if stopped is None:
+        return trained
+    captions, features = batches[int(stopped)]
+    executor.set_items(model, "params", trained)
+    run_loss(executor, model, features, captions, shapes, blame)
+    if history is not None:
+        del history[:]
+    return grader_train(executor, model, params, batches, setup, per_epoch, shapes, blame, history)
+
+
+def grader_train(executor, model, params: dict, batches: list, setup: dict, per_epoch: int, shapes: dict,
+                 blame: tuple[str, ...] = (), history: list[float] | None = None) -> dict:
+    """The same loop driven by the grader, one request per step, with the project's Adam in its own process."""
     params = {k: v.copy() for k, v in params.items()}
     configs = {k: {"learning_rate": setup["learning_rate"]} for k in shapes}
     for it, (captions, features) in enumerate(batches):
-        if it:
-            executor.set_items(model, "params", params)
+        executor.set_items(model, "params", params)
         loss, grads = run_loss(executor, model, features, captions, shapes, blame)
         if history is not None:
             history.append(float(loss))
