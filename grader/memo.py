@@ -44,6 +44,7 @@ class ReferenceMemo:
         self.bytes = 0
         self.hits = self.misses = self.replayed = 0
         self._derived: dict[str, Any] = {}
+        self._computing: dict[str, threading.Lock] = {}
 
     def get(self, key: str) -> Any:
         with self._lock:
@@ -66,14 +67,22 @@ class ReferenceMemo:
     def derived(self, key: str, compute: Callable[[], Any]) -> Any:
         """A value a check computes from the reference's answers alone (``key`` names everything it depends
         on: the check, its seed, what it is), computed by the batch's first submission and reused after (a
-        reference training run judged in the grader's process, say). A ``compute`` that raises keeps nothing."""
+        reference training run judged in the grader's process, say). A ``compute`` that raises keeps nothing.
+        Computed once even when several grading threads ask at once: the others wait for it (the first
+        submissions of ``--jobs 2`` would otherwise both run the reference's training)."""
         with self._lock:
             if key in self._derived:
                 self.hits += 1
                 return self._derived[key]
-        value = compute()
-        with self._lock:
-            return self._derived.setdefault(key, value)
+            computing = self._computing.setdefault(key, threading.Lock())
+        with computing:
+            with self._lock:
+                if key in self._derived:
+                    self.hits += 1
+                    return self._derived[key]
+            value = compute()
+            with self._lock:
+                return self._derived.setdefault(key, value)
 
     def poison(self, check_id: str) -> None:
         with self._lock:

@@ -4,6 +4,9 @@ replay answers otherwise. The workers here are fakes that count what reaches the
 submissions with and without the memo and compares the reports."""
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -142,3 +145,20 @@ def test_memoised_reports_equal_live_ones(tmp_path, samples, monkeypatch):
     assert without_timing(alone) == without_timing(together[second.name])
     assert any(c["status"] == "failed" for c in alone["checks"])
     assert memo_module.MEMO_BYTES > batch.bytes > 0
+
+
+def test_a_derived_value_asked_by_two_threads_at_once_is_computed_once():
+    memo, calls, started = ReferenceMemo(), [], threading.Event()
+
+    def slow():
+        calls.append(1)
+        started.set()
+        time.sleep(0.3)
+        return 0.5
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(memo.derived, "overfit\0" "1\0final", slow)
+        started.wait()
+        second = pool.submit(memo.derived, "overfit\0" "1\0final", slow)
+        assert (first.result(), second.result()) == (0.5, 0.5)
+    assert calls == [1]
