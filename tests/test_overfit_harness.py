@@ -29,8 +29,9 @@ class InProcess:
 
 
 def wire(value):
-    return protocol.decode(*(lambda header, buffers: (json.loads(header), [bytes(b) for b in buffers]))(
-        *protocol.encode(value)))
+    """``value`` as the other end of a worker's channel receives it."""
+    header, buffers = protocol.encode(value)
+    return protocol.decode(json.loads(header), [bytes(b) for b in buffers])
 
 
 def small_run(cell_type: str, steps: int = 12):
@@ -76,11 +77,11 @@ def test_the_harness_trains_bit_for_bit_as_the_grader_driven_loop():
 def test_the_harness_stops_at_the_first_answer_it_does_not_take_with_the_weights_that_step_was_given():
     model, params, batches, shapes = small_run("rnn")
     calls = []
-    plain = model.loss
+    original = model.loss
 
     def loss(features, captions):
         calls.append(1)
-        value, grads = plain(features, captions)
+        value, grads = original(features, captions)
         return (np.float64(np.inf) if len(calls) == 4 else value), grads
 
     model.loss = loss

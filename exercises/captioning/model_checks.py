@@ -398,8 +398,8 @@ def train(executor, model, params: dict, batches: list, setup: dict, per_epoch: 
     (one request); returns the trained parameters. Where the harness stops at a step whose answer the grader does
     not take, that step is asked again here, whose validation says what is wrong with it; should it pass here
     (code that answers otherwise the second time), the grader drives the whole run itself (``grader_train``)."""
-    answer = executor.call(HARNESS + ".overfit", model, params, [list(b) for b in batches],
-                           setup["learning_rate"], setup["lr_decay"], per_epoch)
+    answer = executor.call(HARNESS + ".overfit", model, params, batches, setup["learning_rate"], setup["lr_decay"],
+                           per_epoch)
     if not (isinstance(answer, dict) and isinstance(answer.get("params"), dict)
             and isinstance(answer.get("losses"), list)):
         raise CheckFailure("the overfit run's solver loop returned %s: was cs231n/captioning_harness.py or "
